@@ -1,0 +1,70 @@
+"""rnnlib: the vanilla recurrent neural network of the lecture notes, in numpy.
+
+The notes' symbols throughout: m inputs, n hidden units, k outputs,
+T timesteps, N sequences in a batch.  The desired output (y-hat in the notes)
+is called ``Y`` in code.
+
+Modules, one per concept:
+
+- :mod:`rnnlib.params`: the five parameters, their initialisation, vec and unvec
+- :mod:`rnnlib.activations`: f and g, derivatives and Jacobians
+- :mod:`rnnlib.forward`: the forward pass (matrix form, batched)
+- :mod:`rnnlib.losses`: the cost and the output error e_t
+- :mod:`rnnlib.bptt`: backpropagation through time and ``loss_and_grad``
+- :mod:`rnnlib.reference`: slow element-wise (einsum) and per-sequence references
+- :mod:`rnnlib.gradcheck`: finite-difference gradient checks
+- :mod:`rnnlib.broken`: deliberately wrong gradients, for the checks to catch
+- :mod:`rnnlib.optim`: gradient descent, momentum, Adagrad, Adam, clipping
+- :mod:`rnnlib.train`: the training loop
+- :mod:`rnnlib.tasks`: synthetic sequence tasks
+- :mod:`rnnlib.io`: saving and loading parameters
+"""
+
+from .activations import log_softmax, sigmoid, softmax
+from .bptt import Signals, backward, bptt, gradients, loss_and_grad
+from .forward import ForwardCache, forward
+from .gradcheck import GradCheck, check_gradient, numerical_gradient, relative_error
+from .io import load_params, save_params
+from .losses import cost, cost_gradient_y, output_error, per_step_cost
+from .optim import Adagrad, Adam, GradientDescent, Momentum, clip_by_global_norm, clip_elementwise, global_norm
+from .params import Params, init_params, num_params, unvec, vec
+from .train import History, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Params",
+    "init_params",
+    "num_params",
+    "vec",
+    "unvec",
+    "forward",
+    "ForwardCache",
+    "per_step_cost",
+    "cost",
+    "cost_gradient_y",
+    "output_error",
+    "backward",
+    "gradients",
+    "bptt",
+    "Signals",
+    "loss_and_grad",
+    "numerical_gradient",
+    "check_gradient",
+    "relative_error",
+    "GradCheck",
+    "GradientDescent",
+    "Momentum",
+    "Adagrad",
+    "Adam",
+    "global_norm",
+    "clip_by_global_norm",
+    "clip_elementwise",
+    "train",
+    "History",
+    "save_params",
+    "load_params",
+    "softmax",
+    "log_softmax",
+    "sigmoid",
+]

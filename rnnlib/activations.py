@@ -1,0 +1,149 @@
+"""Activation functions: f for the hidden layer, g for the output.
+
+The hidden activation f acts element by element, so its derivative is a
+vector f'(z) and the chain rule multiplies by it element-wise.
+
+The output activation g need not act element by element.  Softmax mixes all
+k outputs: y_j = exp(o_j) / sum_l exp(o_l) depends on every o_l, so its
+derivative is the k x k Jacobian
+
+    J_g(o)_{jl} = dy_j / do_l = y_j (1[j = l] - y_l),
+
+and the backward pass needs the vector-Jacobian product J_g(o)^T v, not the
+element-wise product v * g'(o) the lecture notes write.  Each output
+activation here therefore offers ``vjp(o, y, v)``; element-wise ones also
+offer ``deriv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._checks import check_choice
+
+__all__ = [
+    "sigmoid",
+    "relu",
+    "identity",
+    "softmax",
+    "log_softmax",
+    "Elementwise",
+    "Softmax",
+    "HIDDEN",
+    "OUTPUT",
+    "hidden_activation",
+    "output_activation",
+]
+
+
+def sigmoid(z):
+    """Logistic function 1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2 so it never overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def identity(z):
+    return z
+
+
+def softmax(o, axis=-1):
+    """Numerically stable softmax along ``axis``.
+
+    Subtracting the maximum leaves the result unchanged (numerator and
+    denominator both gain the factor exp(-max)) and keeps exp from
+    overflowing: logits of +-1000 give finite, exact probabilities.
+    """
+    shifted = o - np.max(o, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(o, axis=-1):
+    """Numerically stable log(softmax(o)) = o - logsumexp(o)."""
+    shifted = o - np.max(o, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """An activation applied to each component on its own.
+
+    Attributes
+    ----------
+    name : str
+    fn : callable
+        a = fn(z).
+    deriv : callable
+        fn'(z), from z.
+    deriv_from_output : callable
+        fn'(z) written in terms of a = fn(z) (for tanh, 1 - a**2), which lets
+        the backward pass reuse the stored activations instead of z.
+    """
+
+    name: str
+    fn: Callable
+    deriv: Callable
+    deriv_from_output: Callable
+
+    def __call__(self, z):
+        return self.fn(z)
+
+    def jacobian(self, o):
+        """Diagonal Jacobian, ndarray of shape (..., k, k)."""
+        d = self.deriv(o)
+        return d[..., :, None] * np.eye(o.shape[-1], dtype=d.dtype)
+
+    def vjp(self, o, y, v):
+        """J(o)^T v = v * fn'(o) for an element-wise function."""
+        return v * self.deriv_from_output(y)
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """The softmax output activation, which couples all k outputs."""
+
+    name: str = "softmax"
+
+    def __call__(self, o):
+        return softmax(o)
+
+    def jacobian(self, o):
+        """J_{jl} = dy_j/do_l = y_j (1[j = l] - y_l), ndarray of shape (..., k, k)."""
+        y = softmax(o)
+        return y[..., :, None] * (np.eye(o.shape[-1], dtype=y.dtype) - y[..., None, :])
+
+    def vjp(self, o, y, v):
+        """J(o)^T v = y * (v - <y, v>), without forming the k x k matrix."""
+        return y * (v - np.sum(y * v, axis=-1, keepdims=True))
+
+
+_tanh = Elementwise("tanh", np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
+_sigmoid = Elementwise(
+    "sigmoid", sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda a: a * (1.0 - a)
+)
+# relu'(0) is taken as 0; z = 0 exactly has probability zero for real-valued data
+_relu = Elementwise(
+    "relu", relu, lambda z: (z > 0).astype(z.dtype), lambda a: (a > 0).astype(a.dtype)
+)
+_identity = Elementwise("identity", identity, np.ones_like, np.ones_like)
+
+#: hidden activations f, by name
+HIDDEN = {a.name: a for a in (_tanh, _sigmoid, _relu, _identity)}
+#: output activations g, by name
+OUTPUT = {a.name: a for a in (Softmax(), _identity, _sigmoid, _tanh)}
+
+
+def hidden_activation(f: str) -> Elementwise:
+    """The hidden activation named ``f`` (one of ``HIDDEN``)."""
+    return HIDDEN[check_choice("f", f, tuple(HIDDEN))]
+
+
+def output_activation(g: str):
+    """The output activation named ``g`` (one of ``OUTPUT``)."""
+    return OUTPUT[check_choice("g", g, tuple(OUTPUT))]

@@ -1,0 +1,224 @@
+"""Backpropagation through time: the error signals and the five gradients.
+
+Backward pass (the notes' step 2), for t = T, T-1, ..., 1::
+
+    e_t     = J_g(o_t)^T dC/dy_t                                  (bptt-e)
+    delta_t = (W_hy^T e_t + W_hh^T delta_{t+1}) * f'(z_t),  delta_{T+1} = 0   (bptt-delta)
+
+Gradient calculation (step 3), each a sum over t = 1, ..., T::
+
+    dC/dW_hy = sum_t e_t h_t^T           dC/db_y = sum_t e_t
+    dC/dW_hh = sum_t delta_t h_{t-1}^T   dC/dW_xh = sum_t delta_t x_t^T   dC/db_h = sum_t delta_t
+
+In a batch the sums also run over the N sequences; because e carries the
+factor 1/N of the batch-averaged cost, the result is the notes' average
+(1/N) sum_i grad C^(i).  As in the forward pass, only the recursion for
+delta waits on the previous step: W_hy^T e_t for all t, and every gradient,
+are single matrix products.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import _shape_str, as_float_array, check_finite
+from .activations import hidden_activation, output_activation
+from .forward import ForwardCache, check_params, forward
+from .losses import check_loss, cost_and_error_tm
+from .params import Params
+
+__all__ = ["Signals", "backward", "gradients", "bptt", "loss_and_grad"]
+
+
+class Signals:
+    """The error signals of the backward pass.
+
+    Attributes
+    ----------
+    e : ndarray of shape (T, k) or (N, T, k)
+        Output errors e_t = dC/do_t.
+    delta : ndarray of shape (T, n) or (N, T, n)
+        Hidden errors delta_t = dC/dz_t.
+
+    Notes
+    -----
+    Views of time-major buffers ``e_tm`` (T+1, N, k) and ``delta_tm``
+    (T+2, N, n) in which row t is time t; ``delta_tm[T+1]`` is the boundary
+    delta_{T+1} = 0.
+    """
+
+    def __init__(self, e_tm, delta_tm, cache: ForwardCache):
+        self.e_tm, self.delta_tm, self._cache = e_tm, delta_tm, cache
+
+    e = property(lambda self: self._cache.user_layout(self.e_tm[1:]))
+    delta = property(lambda self: self._cache.user_layout(self.delta_tm[1:-1]))
+
+
+def _user_to_tm(cache: ForwardCache, name: str, a, labels: str) -> np.ndarray:
+    a = as_float_array(name, a, dtype=cache.dtype)
+    if a.shape != cache.y.shape:
+        raise ValueError(f"{name}: expected shape {labels} = {_shape_str(cache.y.shape)} like y, got {_shape_str(a.shape)}")
+    check_finite(name, a)
+    a = a.astype(cache.dtype, copy=False)
+    return np.swapaxes(a, 0, 1) if cache.batched else a[:, None, :]
+
+
+def _check_cache(params: Params, cache) -> None:
+    if not isinstance(cache, ForwardCache):
+        raise TypeError(f"cache: expected the ForwardCache returned by rnnlib.forward, got {type(cache).__name__}")
+    n, k, m = cache.h_tm.shape[2], cache.y_tm.shape[2], cache.x_tm.shape[2]
+    if (params.m, params.n, params.k) != (m, n, k):
+        raise ValueError(
+            f"cache: expected a forward pass of params with (m, n, k) = {(params.m, params.n, params.k)}, "
+            f"got one with {(m, n, k)}"
+        )
+
+
+def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray) -> Signals:
+    """The delta recursion (bptt-delta), given e time-major with T + 1 rows."""
+    T, N, n = cache.T, cache.N, params.n
+    W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
+    fprime = hidden_activation(cache.f).deriv_from_output  # f'(z_t) from h_t = f(z_t)
+    h = cache.h_tm
+
+    delta = np.empty((T + 2, N, n), cache.dtype)
+    delta[0] = np.nan  # there is no delta_0
+    delta[T + 1] = 0.0  # nothing flows back from beyond the last step
+    np.matmul(e[1:], W_hy, out=delta[1 : T + 1])  # W_hy^T e_t for every t at once
+    for t in range(T, 0, -1):
+        delta[t] += delta[t + 1] @ W_hh  # + W_hh^T delta_{t+1}
+        delta[t] *= fprime(h[t])  # * f'(z_t)
+    return Signals(e, delta, cache)
+
+
+def backward(params: Params, cache: ForwardCache, dC_dy=None, *, e=None) -> Signals:
+    """The backward pass: output errors e_t and hidden errors delta_t for t = T, ..., 1.
+
+    Parameters
+    ----------
+    params : Params
+        The parameters the forward pass used.
+    cache : ForwardCache
+        From :func:`rnnlib.forward`.
+    dC_dy : array_like of shape (T, k) or (N, T, k), optional
+        Gradient of the cost with respect to the outputs y_t.
+    e : array_like of shape (T, k) or (N, T, k), optional
+        The output errors dC/do_t, if already known (give this or ``dC_dy``).
+
+    Returns
+    -------
+    Signals
+        ``e`` of shape (..., T, k) and ``delta`` of shape (..., T, n).
+
+    Notes
+    -----
+    e_t = J_g(o_t)^T dC/dy_t  and
+    delta_t = (W_hy^T e_t + W_hh^T delta_{t+1}) * f'(z_t) with delta_{T+1} = 0.
+    """
+    check_params(params)
+    _check_cache(params, cache)
+    if (dC_dy is None) == (e is None):
+        raise ValueError("dC_dy, e: expected exactly one of them, got " + ("neither" if e is None else "both"))
+    labels = "(N, T, k)" if cache.batched else "(T, k)"
+    e_tm = np.empty_like(cache.y_tm)
+    e_tm[0] = np.nan  # there is no e_0
+    if e is not None:
+        e_tm[1:] = _user_to_tm(cache, "e", e, labels)
+    else:
+        d = _user_to_tm(cache, "dC_dy", dC_dy, labels)
+        e_tm[1:] = output_activation(cache.g).vjp(cache.o_tm[1:], cache.y_tm[1:], d)  # (bptt-e)
+    return backward_tm(params, cache, e_tm)
+
+
+def gradients(cache: ForwardCache, signals: Signals) -> Params:
+    """The five gradients from the error signals (the notes' gradient calculation).
+
+    Returns
+    -------
+    Params
+        dC/dW_xh (n, m), dC/dW_hh (n, n), dC/dW_hy (k, n), dC/db_h (n,), dC/db_y (k,).
+
+    Notes
+    -----
+    Sums over t = 1, ..., T and over the sequences of the batch::
+
+        dC/dW_hy = sum_t e_t h_t^T,  dC/db_y = sum_t e_t,
+        dC/dW_hh = sum_t delta_t h_{t-1}^T,  dC/dW_xh = sum_t delta_t x_t^T,
+        dC/db_h = sum_t delta_t.
+
+    Each is one matrix product over the stacked (t, sequence) rows.
+    """
+    T = cache.T
+    x, h = cache.x_tm, cache.h_tm
+    n, m, k = h.shape[2], x.shape[2], signals.e_tm.shape[2]
+    e = signals.e_tm[1:].reshape(-1, k)  # rows: e_t^(i) for every (t, i)
+    delta = signals.delta_tm[1 : T + 1].reshape(-1, n)  # rows: delta_t^(i)
+    return Params(
+        W_xh=delta.T @ x.reshape(-1, m),  # sum_t delta_t x_t^T
+        W_hh=delta.T @ h[0:T].reshape(-1, n),  # sum_t delta_t h_{t-1}^T
+        W_hy=e.T @ h[1 : T + 1].reshape(-1, n),  # sum_t e_t h_t^T
+        b_h=delta.sum(axis=0),
+        b_y=e.sum(axis=0),
+    )
+
+
+def bptt(params: Params, cache: ForwardCache, dC_dy=None, *, e=None) -> Params:
+    """Backpropagation through time: :func:`backward` followed by :func:`gradients`.
+
+    Parameters
+    ----------
+    params : Params
+    cache : ForwardCache
+        From :func:`rnnlib.forward` with the same ``params``.
+    dC_dy : array_like of shape (T, k) or (N, T, k), optional
+        dC/dy_t.  Give this or ``e``.
+    e : array_like of shape (T, k) or (N, T, k), optional
+        dC/do_t.
+
+    Returns
+    -------
+    Params
+        The gradient of the cost whose derivative was given.
+    """
+    return gradients(cache, backward(params, cache, dC_dy, e=e))
+
+
+def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g: str = "softmax"):
+    """The cost and its gradient with respect to every parameter.
+
+    Parameters
+    ----------
+    params : Params
+    X : array_like of shape (T, m) or (N, T, m)
+        Input sequence(s).
+    Y : array_like of shape (T, k) or (N, T, k)
+        Desired outputs (y-hat in the notes), shaped like the outputs y.
+    loss : {"mse", "cross_entropy"}
+        Per-step cost; ``"cross_entropy"`` needs ``g="softmax"``.
+    f : {"tanh", "sigmoid", "relu", "identity"}
+    g : {"softmax", "identity", "sigmoid", "tanh"}
+
+    Returns
+    -------
+    C : float
+        (1/N) sum_i sum_{t=1}^T C_t^(i); N = 1 for a single sequence.
+    grads : Params
+        dC/dW_xh, dC/dW_hh, dC/dW_hy, dC/db_h, dC/db_y: the batch average
+        (1/N) sum_i grad C^(i), in the dtype of the computation.
+
+    Examples
+    --------
+    >>> import numpy as np, rnnlib
+    >>> rng = np.random.default_rng(0)
+    >>> params = rnnlib.init_params(m=3, n=5, k=2, rng=rng)
+    >>> X = rng.normal(size=(4, 7, 3))                      # N=4 sequences, T=7
+    >>> Y = rnnlib.softmax(rng.normal(size=(4, 7, 2)))
+    >>> C, grads = rnnlib.loss_and_grad(params, X, Y, loss="cross_entropy")
+    >>> grads.W_hh.shape
+    (5, 5)
+    """
+    check_params(params)
+    check_loss(loss, g)
+    cache = forward(params, X, f=f, g=g)
+    C, e = cost_and_error_tm(cache, Y, loss)
+    return C, gradients(cache, backward_tm(params, cache, e))

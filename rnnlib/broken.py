@@ -1,0 +1,92 @@
+"""A gallery of wrong gradients, kept so that the gradient check can be seen to fail.
+
+Each function has the signature of :func:`rnnlib.loss_and_grad` and returns
+the right cost with a gradient that contains one classic mistake:
+
+=============================  ==============================================================
+``h_t_for_h_prev``             dC/dW_hh = sum_t delta_t h_t^T, instead of h_{t-1}^T
+``no_future_term``             delta_t = W_hy^T e_t * f'(z_t): the W_hh^T delta_{t+1} term dropped
+``elementwise_softmax``        e_t = dC/dy_t * g'(o_t) with softmax' taken as y (1 - y), as the
+                               notes write it: the diagonal of the Jacobian only
+``clipped``                    the gradient clipped to norm 0.1 inside the gradient function
+``no_batch_average``           the sum over the batch, not the average (1/N) sum_i grad C^(i)
+=============================  ==============================================================
+
+None of these is used for training.  They are written as one routine with
+one switch per mistake, so that each variant differs from the correct
+computation in exactly one place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import hidden_activation
+from .bptt import Signals, gradients
+from .forward import forward
+from .losses import cost_and_error_tm, dC_dy_tm, target_tm
+from .optim import clip_by_global_norm
+from .params import Params
+
+__all__ = ["VARIANTS", "h_t_for_h_prev", "no_future_term", "elementwise_softmax", "clipped", "no_batch_average"]
+
+
+def _loss_and_grad_variant(
+    params, X, Y, *, loss, f, g, h_t_for_h_prev=False, future=True, elementwise_softmax=False, clip=None, average=True
+):
+    cache = forward(params, X, f=f, g=g)
+    C, e = cost_and_error_tm(cache, Y, loss)
+    if elementwise_softmax and g == "softmax":
+        y = cache.y_tm[1:]
+        e[1:] = dC_dy_tm(cache, target_tm(cache, Y, loss), loss) * y * (1 - y)  # BUG: not J^T dC/dy
+    if not average:
+        e[1:] *= cache.N  # BUG: undoes the 1/N of the batch average
+
+    T, N, n = cache.T, cache.N, params.n
+    fprime = hidden_activation(f).deriv_from_output
+    delta = np.empty((T + 2, N, n), cache.dtype)
+    delta[T + 1] = 0.0
+    np.matmul(e[1:], params.W_hy, out=delta[1 : T + 1])
+    for t in range(T, 0, -1):
+        if future:  # BUG when False: nothing flows back from step t + 1
+            delta[t] += delta[t + 1] @ params.W_hh
+        delta[t] *= fprime(cache.h_tm[t])
+
+    grads = gradients(cache, Signals(e, delta, cache))
+    if h_t_for_h_prev:  # BUG: pairs delta_t with h_t instead of h_{t-1}
+        W_hh = delta[1 : T + 1].reshape(-1, n).T @ cache.h_tm[1 : T + 1].reshape(-1, n)
+        grads = Params(grads.W_xh, W_hh, grads.W_hy, grads.b_h, grads.b_y)
+    if clip is not None:  # BUG: a clipped gradient is not the gradient
+        grads, _ = clip_by_global_norm(grads, clip)
+    return C, grads
+
+
+def h_t_for_h_prev(params, X, Y, *, loss="mse", f="tanh", g="softmax"):
+    """dC/dW_hh = sum_t delta_t h_t^T (should be h_{t-1})."""
+    return _loss_and_grad_variant(params, X, Y, loss=loss, f=f, g=g, h_t_for_h_prev=True)
+
+
+def no_future_term(params, X, Y, *, loss="mse", f="tanh", g="softmax"):
+    """delta_t = W_hy^T e_t * f'(z_t), forgetting W_hh^T delta_{t+1}."""
+    return _loss_and_grad_variant(params, X, Y, loss=loss, f=f, g=g, future=False)
+
+
+def elementwise_softmax(params, X, Y, *, loss="mse", f="tanh", g="softmax"):
+    """e_t = dC/dy_t * y_t (1 - y_t): the notes' element-wise formula applied to softmax."""
+    return _loss_and_grad_variant(params, X, Y, loss=loss, f=f, g=g, elementwise_softmax=True)
+
+
+def clipped(params, X, Y, *, loss="mse", f="tanh", g="softmax", max_norm=0.1):
+    """The gradient clipped to global norm ``max_norm`` before it is returned."""
+    return _loss_and_grad_variant(params, X, Y, loss=loss, f=f, g=g, clip=max_norm)
+
+
+def no_batch_average(params, X, Y, *, loss="mse", f="tanh", g="softmax"):
+    """sum_i grad C^(i) instead of (1/N) sum_i grad C^(i)."""
+    return _loss_and_grad_variant(params, X, Y, loss=loss, f=f, g=g, average=False)
+
+
+#: every broken variant, by name
+VARIANTS = {
+    fn.__name__: fn for fn in (h_t_for_h_prev, no_future_term, elementwise_softmax, clipped, no_batch_average)
+}

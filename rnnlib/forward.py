@@ -1,0 +1,184 @@
+"""The forward pass of the notes, in matrix form, for a whole batch at once.
+
+For every sequence and every timestep t = 1, ..., T::
+
+    h_0 = 0
+    z_t = W_hh h_{t-1} + W_xh x_t + b_h        (forward-z)
+    h_t = f(z_t)                              (forward-h)
+    o_t = W_hy h_t + b_y                      (forward-o)
+    y_t = g(o_t)                              (forward-y)
+
+Only (forward-z) must wait for the previous step.  The input projections
+W_xh x_t + b_h of all N sequences and all T steps are one matrix product
+before the loop, the output projections one after it, and the loop does one
+(N, n) x (n, n) product per step.
+
+Layout: the N sequences of a batch are the rows of one matrix, so the code
+computes the transpose of each column-vector equation, (W h)^T = h^T W^T.
+Inside, arrays are time-major with T + 1 rows, so row t holds time t exactly
+as in the notes: h[0] is h_0 = 0, and row 0 of z, o and y, which have no
+time 0, is NaN so that any accidental use of it shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import _shape_str, as_float_array, check_finite
+from .activations import hidden_activation, output_activation
+from .params import Params
+
+__all__ = ["ForwardCache", "forward", "check_params", "as_sequences"]
+
+
+class ForwardCache:
+    """What the forward pass computed, kept for the backward pass.
+
+    Attributes
+    ----------
+    x : ndarray of shape (T, m) or (N, T, m)
+        The input, as a float array.
+    z : ndarray of shape (T, n) or (N, T, n)
+        Hidden pre-activations z_1, ..., z_T.
+    h : ndarray of shape (T+1, n) or (N, T+1, n)
+        Hidden states h_0 = 0, h_1, ..., h_T, so ``h[t]`` (or ``h[:, t]``) is h_t.
+    o : ndarray of shape (T, k) or (N, T, k)
+        Output pre-activations o_1, ..., o_T.
+    y : ndarray of shape (T, k) or (N, T, k)
+        Outputs y_1, ..., y_T.
+    f, g : str
+        Names of the hidden and output activations.
+    batched : bool
+        Whether the input was a batch (N, T, m) rather than one sequence (T, m).
+
+    Notes
+    -----
+    ``x``, ``z``, ``h``, ``o`` and ``y`` are views of the time-major buffers
+    ``x_tm`` (T, N, m), ``z_tm`` (T+1, N, n), ``h_tm`` (T+1, N, n), ``o_tm``
+    and ``y_tm`` (T+1, N, k), in which row t is time t.
+    """
+
+    def __init__(self, x_tm, z_tm, h_tm, o_tm, y_tm, f, g, batched):
+        self.x_tm, self.z_tm, self.h_tm, self.o_tm, self.y_tm = x_tm, z_tm, h_tm, o_tm, y_tm
+        self.f, self.g, self.batched = f, g, batched
+
+    def user_layout(self, a):
+        """A time-major array (T', N, ...) seen as (N, T', ...), or (T', ...) for one sequence."""
+        return np.swapaxes(a, 0, 1) if self.batched else a[:, 0]
+
+    @property
+    def T(self) -> int:
+        return self.x_tm.shape[0]
+
+    @property
+    def N(self) -> int:
+        return self.x_tm.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.h_tm.dtype
+
+    x = property(lambda self: self.user_layout(self.x_tm))
+    z = property(lambda self: self.user_layout(self.z_tm[1:]))
+    h = property(lambda self: self.user_layout(self.h_tm))
+    o = property(lambda self: self.user_layout(self.o_tm[1:]))
+    y = property(lambda self: self.user_layout(self.y_tm[1:]))
+
+    def __repr__(self) -> str:
+        N, T, n, k = self.N, self.T, self.h_tm.shape[2], self.y_tm.shape[2]
+        batch = f"N={N}, " if self.batched else ""
+        return f"ForwardCache({batch}T={T}, n={n}, k={k}, f={self.f!r}, g={self.g!r}, dtype={self.dtype})"
+
+
+def check_params(params) -> Params:
+    """Raise unless ``params`` is a Params holding only finite numbers."""
+    if not isinstance(params, Params):
+        raise TypeError(f"params: expected rnnlib.Params, got {type(params).__name__}")
+    for name, a in params.items():
+        check_finite(f"params.{name}", a)
+    return params
+
+
+def as_sequences(params: Params, X, name: str = "X"):
+    """Validate an input X against ``params`` and return it time-major.
+
+    Returns
+    -------
+    x_tm : ndarray of shape (T, N, m)
+        A contiguous float copy; its dtype is the wider of X's and the parameters'.
+    batched : bool
+        False if X was one sequence of shape (T, m).
+    """
+    X = as_float_array(name, X, dtype=params.dtype)
+    if X.ndim == 2:
+        batched = False
+    elif X.ndim == 3:
+        batched = True
+    else:
+        raise ValueError(
+            f"{name}: expected shape (T, m) for one sequence or (N, T, m) for a batch, with m = {params.m}; "
+            f"got {X.ndim}-D shape {_shape_str(X.shape)}"
+        )
+    if X.shape[-1] != params.m or min(X.shape) < 1:
+        labels = "(N, T, m)" if batched else "(T, m)"
+        raise ValueError(
+            f"{name}: expected shape {labels} with m = {params.m} (from params.W_xh) and N, T >= 1, "
+            f"got {_shape_str(X.shape)}"
+        )
+    check_finite(name, X)
+    x_tm = np.ascontiguousarray(np.swapaxes(X, 0, 1) if batched else X[:, None, :])
+    return x_tm, batched
+
+
+def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax") -> ForwardCache:
+    """Run the RNN over one sequence or a batch of sequences.
+
+    Parameters
+    ----------
+    params : Params
+        W_xh (n, m), W_hh (n, n), W_hy (k, n), b_h (n,), b_y (k,).
+    X : array_like of shape (T, m) or (N, T, m)
+        One sequence x_1, ..., x_T, or N of them.  Integer input is converted
+        to floating point.
+    f : {"tanh", "sigmoid", "relu", "identity"}
+        Hidden activation.
+    g : {"softmax", "identity", "sigmoid", "tanh"}
+        Output activation.
+
+    Returns
+    -------
+    ForwardCache
+        With ``z`` (..., T, n), ``h`` (..., T+1, n) including h_0 = 0,
+        ``o`` and ``y`` (..., T, k).
+
+    Notes
+    -----
+    z_t = W_hh h_{t-1} + W_xh x_t + b_h,  h_t = f(z_t),  o_t = W_hy h_t + b_y,
+    y_t = g(o_t), with h_0 = 0.  The computation runs in the wider of the
+    input's and the parameters' floating dtypes: float32 in, float32 out.
+    """
+    check_params(params)
+    f_act, g_act = hidden_activation(f), output_activation(g)
+    x, batched = as_sequences(params, X)
+    T, N, m = x.shape
+    n, k = params.n, params.k
+    W_xh, W_hh, W_hy, b_h, b_y = (a.astype(x.dtype, copy=False) for a in params)
+
+    z = np.empty((T + 1, N, n), x.dtype)
+    h = np.empty((T + 1, N, n), x.dtype)
+    z[0] = np.nan  # there is no z_0
+    h[0] = 0.0  # h_0 = 0
+
+    # W_xh x_t + b_h for every t and every sequence in one product
+    np.matmul(x, W_xh.T, out=z[1:])
+    z[1:] += b_h
+    for t in range(1, T + 1):
+        z[t] += h[t - 1] @ W_hh.T  # (forward-z): + W_hh h_{t-1}
+        h[t] = f_act(z[t])  # (forward-h)
+
+    o = np.empty((T + 1, N, k), x.dtype)
+    o[0] = np.nan  # there is no o_0
+    np.matmul(h[1:], W_hy.T, out=o[1:])  # (forward-o) for every t at once
+    o[1:] += b_y
+    y = g_act(o)  # (forward-y); row 0 stays NaN
+    return ForwardCache(x, z, h, o, y, f, g, batched)

@@ -1,0 +1,183 @@
+"""Optimisers (the notes' step 4, the parameter update) and gradient clipping.
+
+The notes update the parameter vector by plain gradient descent,
+
+    v' = v - alpha grad C,
+
+which is :class:`GradientDescent`.  Run on a random minibatch at each step it
+is stochastic gradient descent (the training loop picks the batch; the rule
+is the same).  :class:`Momentum`, :class:`Adagrad` and :class:`Adam` are the
+usual refinements.  Every optimiser is a small frozen dataclass of
+hyperparameters with two pure methods::
+
+    state = opt.init(params)
+    params, state = opt.update(params, grads, state)
+
+Updating the five arrays one by one is the same as updating v, because every
+rule acts entry by entry.
+
+Clipping rescales a gradient before the update.  It belongs here, with the
+optimiser, and never inside the gradient computation: a clipped gradient is
+no longer the gradient of the cost, and a gradient check would (rightly) fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_positive
+from .params import Params
+
+__all__ = [
+    "GradientDescent",
+    "Momentum",
+    "Adagrad",
+    "Adam",
+    "global_norm",
+    "clip_by_global_norm",
+    "clip_elementwise",
+]
+
+
+def _check_pair(params, grads):
+    for name, value in (("params", params), ("grads", grads)):
+        if not isinstance(value, Params):
+            raise TypeError(f"{name}: expected rnnlib.Params, got {type(value).__name__}")
+    for (name, a), b in zip(params.items(), grads):
+        if a.shape != b.shape:
+            raise ValueError(f"grads.{name}: expected shape {a.shape} like params.{name}, got {b.shape}")
+        if not np.all(np.isfinite(b)):
+            raise ValueError(f"grads.{name}: expected finite values, got NaN or inf (lower the learning rate or clip)")
+
+
+def _check_beta(name, beta):
+    beta = check_positive(name, beta, allow_zero=True)
+    if not beta < 1:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {beta}")
+    return beta
+
+
+@dataclass(frozen=True)
+class GradientDescent:
+    """v' = v - lr * grad C (the notes' update)."""
+
+    lr: float = 0.1  # alpha in the notes
+
+    def __post_init__(self):
+        check_positive("lr", self.lr)
+
+    def init(self, params: Params):
+        return None
+
+    def update(self, params: Params, grads: Params, state=None):
+        _check_pair(params, grads)
+        return params.map(lambda v, dv: v - self.lr * dv, grads), state
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Heavy ball: u' = beta u + grad C,  v' = v - lr u'."""
+
+    lr: float = 0.01
+    beta: float = 0.9  # fraction of the previous step kept
+
+    def __post_init__(self):
+        check_positive("lr", self.lr)
+        _check_beta("beta", self.beta)
+
+    def init(self, params: Params):
+        return params.map(np.zeros_like)
+
+    def update(self, params: Params, grads: Params, state: Params):
+        _check_pair(params, grads)
+        u = state.map(lambda u, dv: self.beta * u + dv, grads)
+        return params.map(lambda v, u: v - self.lr * u, u), u
+
+
+@dataclass(frozen=True)
+class Adagrad:
+    """s' = s + (grad C)^2,  v' = v - lr grad C / (sqrt(s') + eps), as in min-char-rnn."""
+
+    lr: float = 0.1
+    eps: float = 1e-8  # keeps the first steps finite where s = 0
+
+    def __post_init__(self):
+        check_positive("lr", self.lr)
+        check_positive("eps", self.eps)
+
+    def init(self, params: Params):
+        return params.map(np.zeros_like)
+
+    def update(self, params: Params, grads: Params, state: Params):
+        _check_pair(params, grads)
+        s = state.map(lambda s, dv: s + dv * dv, grads)
+        new = params.map(lambda v, dv, s: v - self.lr * dv / (np.sqrt(s) + self.eps), grads, s)
+        return new, s
+
+
+@dataclass(frozen=True)
+class AdamState:
+    step: int
+    m: Params  # first moment, running mean of grad C
+    v: Params  # second moment, running mean of (grad C)^2
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam (Kingma and Ba, 2015) with bias-corrected moment estimates."""
+
+    lr: float = 1e-3
+    beta1: float = 0.9  # decay of the first moment
+    beta2: float = 0.999  # decay of the second moment
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        check_positive("lr", self.lr)
+        _check_beta("beta1", self.beta1)
+        _check_beta("beta2", self.beta2)
+        check_positive("eps", self.eps)
+
+    def init(self, params: Params) -> AdamState:
+        zeros = params.map(np.zeros_like)
+        return AdamState(0, zeros, zeros)
+
+    def update(self, params: Params, grads: Params, state: AdamState):
+        _check_pair(params, grads)
+        t = state.step + 1
+        b1, b2 = self.beta1, self.beta2
+        m = state.m.map(lambda m, dv: b1 * m + (1 - b1) * dv, grads)
+        v = state.v.map(lambda v, dv: b2 * v + (1 - b2) * dv * dv, grads)
+        c1, c2 = 1 - b1**t, 1 - b2**t  # bias corrections: m and v start at 0
+        new = params.map(lambda w, m, v: w - self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps), m, v)
+        return new, AdamState(t, m, v)
+
+
+def global_norm(grads: Params) -> float:
+    """||vec(grads)||_2, the norm of the whole gradient vector."""
+    return float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
+
+
+def clip_by_global_norm(grads: Params, max_norm: float):
+    """Rescale the gradient so that its global norm is at most ``max_norm``.
+
+    Returns
+    -------
+    clipped : Params
+        ``grads * min(1, max_norm / ||grads||)``: same direction, bounded length.
+    norm : float
+        The norm before clipping.
+    """
+    max_norm = check_positive("max_norm", max_norm)
+    norm = global_norm(grads)
+    if norm <= max_norm:
+        return grads, norm
+    scale = max_norm / norm
+    return grads.map(lambda a: a * np.asarray(scale, a.dtype)), norm
+
+
+def clip_elementwise(grads: Params, limit: float) -> Params:
+    """Clamp every entry to [-limit, limit] (changes the gradient's direction)."""
+    limit = check_positive("limit", limit)
+    return grads.map(lambda a: np.clip(a, -limit, limit))

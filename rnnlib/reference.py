@@ -1,0 +1,204 @@
+"""Reference implementations that read like the notes, one sequence at a time.
+
+Two forms of the same equations, kept deliberately slow and literal so that
+the fast batched code in :mod:`rnnlib.forward` and :mod:`rnnlib.bptt` can be
+checked against them:
+
+* **element-wise**, with ``np.einsum`` spelling the notes' Einstein summation
+  with the notes' index letters: ``z_i = w_ij h_j + w_ik x_k + b_i`` is
+  ``einsum("ij,j->i", W_hh, h) + einsum("ik,k->i", W_xh, x) + b_h``;
+* **matrix form**, one column vector per timestep: ``W_hh @ h[t - 1]``.
+
+Both walk through the sequences of a batch one by one and average the
+per-sequence gradients, ∇C = (1/N) Σ_i ∇C^(i), exactly as the notes'
+training section describes.  Here arrays have a row for time 0 so that
+index t is time t: ``x[0]`` is a row of NaN (there is no x_0), ``h[0]`` is h_0 = 0.
+
+The element-wise backward pass takes the Jacobian of g in full,
+``e_i = (dC/dy_j) (dy_j/do_i)``, which is right for softmax as well; it
+evaluates f'(z) from z itself, independently of the fast code, which uses h.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import hidden_activation, output_activation, log_softmax
+from .forward import as_sequences, check_params
+from .losses import check_loss
+from .params import Params
+
+__all__ = [
+    "forward_step_loops",
+    "forward_einsum",
+    "bptt_einsum",
+    "forward_matrix",
+    "bptt_matrix",
+    "loss_and_grad_reference",
+]
+
+
+def forward_step_loops(params: Params, h_prev, x_t) -> np.ndarray:
+    """One step of (forward-z) as explicit Python loops over the indices.
+
+    z_i = sum_j w_ij^(hh) h_j + sum_k w_ik^(xh) x_k + b_i^(h), for i = 1..n.
+    """
+    n, m = params.n, params.m
+    z = np.zeros(n, dtype=params.dtype)
+    for i in range(n):
+        z[i] = (
+            sum(params.W_hh[i, j] * h_prev[j] for j in range(n))
+            + sum(params.W_xh[i, k] * x_t[k] for k in range(m))
+            + params.b_h[i]
+        )
+    return z
+
+
+def _padded(x):
+    """Prepend a row of NaN so that x[t] is x_t for t = 1..T."""
+    return np.vstack([np.full((1, x.shape[1]), np.nan, x.dtype), x])
+
+
+def _cost_and_dC_dy(y, Yhat, o, loss):
+    """Sum of C_t over t = 1..T and dC_t/dy_t, for one sequence (rows 1..T)."""
+    if loss == "mse":
+        return 0.5 * np.sum((y[1:] - Yhat) ** 2), y[1:] - Yhat
+    return -np.sum(Yhat * log_softmax(o[1:])), -Yhat / y[1:]
+
+
+def forward_einsum(params: Params, x, f="tanh", g="softmax"):
+    """Element-wise forward pass over one sequence x of shape (T, m).
+
+    Returns
+    -------
+    z, h, o, y : ndarrays with T + 1 rows; row t is time t, h[0] = 0 and row 0
+    of z, o and y is NaN.
+    """
+    f_act, g_act = hidden_activation(f), output_activation(g)
+    W_xh, W_hh, W_hy, b_h, b_y = params
+    x = _padded(np.asarray(x, dtype=params.dtype))
+    T = x.shape[0] - 1
+    n, k = params.n, params.k
+    z, h = np.full((T + 1, n), np.nan), np.zeros((T + 1, n))
+    o, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
+    for t in range(1, T + 1):
+        z[t] = np.einsum("ij,j->i", W_hh, h[t - 1]) + np.einsum("ik,k->i", W_xh, x[t]) + b_h
+        h[t] = f_act(z[t])
+        o[t] = np.einsum("ij,j->i", W_hy, h[t]) + b_y
+        y[t] = g_act(o[t])
+    return z, h, o, y
+
+
+def bptt_einsum(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
+    """Element-wise BPTT for one sequence.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, m)
+    z, h, o : ndarrays with T + 1 rows, from :func:`forward_einsum`
+    dC_dy : ndarray of shape (T, k)
+        dC_t/dy_t for t = 1..T.
+
+    Returns
+    -------
+    grads : Params
+    e, delta : ndarrays of shape (T + 1, k) and (T + 2, n), row t is time t
+    """
+    f_act, g_act = hidden_activation(f), output_activation(g)
+    W_xh, W_hh, W_hy, b_h, b_y = params
+    x = _padded(np.asarray(x, dtype=params.dtype))
+    T = x.shape[0] - 1
+    n, k = params.n, params.k
+    e = np.full((T + 1, k), np.nan)
+    delta = np.zeros((T + 2, n))  # delta[T + 1] = 0 is the boundary
+    delta[0] = np.nan
+    for t in range(1, T + 1):
+        J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
+        e[t] = np.einsum("j,ji->i", dC_dy[t - 1], J)  # e_i = (dC/dy_j)(dy_j/do_i)
+    for t in range(T, 0, -1):
+        delta[t] = (
+            np.einsum("ji,j->i", W_hy, e[t]) + np.einsum("ji,j->i", W_hh, delta[t + 1])
+        ) * f_act.deriv(z[t])
+    grads = Params(
+        W_xh=np.einsum("ti,tj->ij", delta[1 : T + 1], x[1:]),  # sum_t delta_i^(t) x_j^(t)
+        W_hh=np.einsum("ti,tj->ij", delta[1 : T + 1], h[0:T]),  # sum_t delta_i^(t) h_j^(t-1)
+        W_hy=np.einsum("ti,tj->ij", e[1:], h[1:]),  # sum_t e_i^(t) h_j^(t)
+        b_h=np.einsum("ti->i", delta[1 : T + 1]),
+        b_y=np.einsum("ti->i", e[1:]),
+    )
+    return grads, e, delta
+
+
+def forward_matrix(params: Params, x, f="tanh", g="softmax"):
+    """Matrix-form forward pass over one sequence, one column vector per step.
+
+    Same return convention as :func:`forward_einsum`.
+    """
+    f_act, g_act = hidden_activation(f), output_activation(g)
+    W_xh, W_hh, W_hy, b_h, b_y = params
+    x = _padded(np.asarray(x, dtype=params.dtype))
+    T = x.shape[0] - 1
+    z, h = np.full((T + 1, params.n), np.nan), np.zeros((T + 1, params.n))
+    o, y = np.full((T + 1, params.k), np.nan), np.full((T + 1, params.k), np.nan)
+    for t in range(1, T + 1):
+        z[t] = W_hh @ h[t - 1] + W_xh @ x[t] + b_h
+        h[t] = f_act(z[t])
+        o[t] = W_hy @ h[t] + b_y
+        y[t] = g_act(o[t])
+    return z, h, o, y
+
+
+def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
+    """Matrix-form BPTT for one sequence; same conventions as :func:`bptt_einsum`."""
+    f_act, g_act = hidden_activation(f), output_activation(g)
+    W_xh, W_hh, W_hy, b_h, b_y = params
+    x = _padded(np.asarray(x, dtype=params.dtype))
+    T = x.shape[0] - 1
+    grads = [np.zeros_like(a) for a in params]
+    dW_xh, dW_hh, dW_hy, db_h, db_y = grads
+    e = np.full((T + 1, params.k), np.nan)
+    delta = np.zeros((T + 2, params.n))
+    delta[0] = np.nan
+    for t in range(T, 0, -1):
+        e[t] = g_act.jacobian(o[t]).T @ dC_dy[t - 1]
+        delta[t] = (W_hy.T @ e[t] + W_hh.T @ delta[t + 1]) * f_act.deriv(z[t])
+        dW_hy += np.outer(e[t], h[t])
+        db_y += e[t]
+        dW_hh += np.outer(delta[t], h[t - 1])
+        dW_xh += np.outer(delta[t], x[t])
+        db_h += delta[t]
+    return Params(*grads), e, delta
+
+
+def loss_and_grad_reference(params: Params, X, Y, *, loss="mse", f="tanh", g="softmax", form="einsum"):
+    """:func:`rnnlib.loss_and_grad`, computed one sequence and one timestep at a time.
+
+    Parameters
+    ----------
+    form : {"einsum", "matrix"}
+        Element-wise (Einstein summation) or matrix-vector form.
+
+    Notes
+    -----
+    C = (1/N) sum_i C^(i) and grad C = (1/N) sum_i grad C^(i), with
+    C^(i) = sum_{t=1}^T C_t^(i).  Cross-entropy uses dC_t/dy_t = -Y_t / y_t
+    and the full softmax Jacobian, not the shortcut y_t - Y_t.
+    """
+    check_params(params)
+    check_loss(loss, g)
+    if form not in ("einsum", "matrix"):
+        raise ValueError(f"form: expected 'einsum' or 'matrix', got {form!r}")
+    fwd, bwd = (forward_einsum, bptt_einsum) if form == "einsum" else (forward_matrix, bptt_matrix)
+    x_tm, batched = as_sequences(params, X)
+    Y = np.asarray(Y, dtype=params.dtype)
+    Y = Y if batched else Y[None]
+    N = x_tm.shape[1]
+    total_C, total_grad = 0.0, None
+    for i in range(N):
+        x = x_tm[:, i]
+        z, h, o, y = fwd(params, x, f, g)
+        C_i, dC_dy = _cost_and_dC_dy(y, Y[i], o, loss)
+        grad_i, _, _ = bwd(params, x, z, h, o, dC_dy, f, g)
+        total_C += C_i
+        total_grad = grad_i if total_grad is None else total_grad.map(np.add, grad_i)
+    return total_C / N, total_grad.map(lambda a: a / N)

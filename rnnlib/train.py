@@ -1,0 +1,143 @@
+"""The training loop of the notes: forward, backward, gradient, update.
+
+Each step takes a batch of sequences and runs the notes' four steps::
+
+    cache   = forward(params, X_batch)                # 1. forward pass: h_t, o_t, y_t
+    signals = backward(params, cache, e=e)            # 2. backward pass: e_t, delta_t
+    grads   = gradients(cache, signals)               # 3. gradient, averaged over the batch
+    params, state = optimizer.update(params, grads, state)   # 4. update v' = v - alpha grad C
+
+With the whole data set as the batch this is the notes' gradient descent;
+with a random minibatch at each step it is stochastic gradient descent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._checks import as_rng, check_int, check_positive
+from .bptt import backward_tm, gradients
+from .forward import as_sequences, check_params, forward
+from .losses import check_loss, cost_and_error_tm
+from .optim import clip_by_global_norm, global_norm
+from .params import NAMES, Params
+
+__all__ = ["History", "train"]
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per update step.
+
+    Attributes
+    ----------
+    loss : list of float
+        The batch cost C before each update.
+    grad_norm : list of float
+        The global norm of each gradient, before clipping.
+    """
+
+    loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+
+
+def train(
+    params: Params,
+    X,
+    Y,
+    *,
+    optimizer,
+    steps: int,
+    batch_size: int | None = None,
+    loss: str = "mse",
+    f: str = "tanh",
+    g: str = "softmax",
+    clip_norm: float | None = None,
+    freeze: tuple = (),
+    rng=None,
+):
+    """Train ``params`` on sequences X with desired outputs Y.
+
+    Parameters
+    ----------
+    params : Params
+        Starting parameters (not modified).
+    X : array_like of shape (N, T, m)
+    Y : array_like of shape (N, T, k)
+    optimizer : GradientDescent, Momentum, Adagrad or Adam
+        Anything with ``init(params)`` and ``update(params, grads, state)``.
+    steps : int
+        Number of updates.
+    batch_size : int, optional
+        Sequences per update.  None uses all N at every step (full-batch
+        gradient descent, as in the notes); a smaller number draws minibatches
+        in a fresh random order each epoch (stochastic gradient descent).
+    loss, f, g : str
+        As for :func:`rnnlib.loss_and_grad`.
+    clip_norm : float, optional
+        Clip each gradient to this global norm before the update.
+    freeze : tuple of str
+        Parameters to hold fixed, e.g. ``("W_hh",)``: with W_hh = 0 and frozen
+        the network is a per-step MLP with no memory.
+    rng : numpy.random.Generator or int, optional
+        Randomness for the minibatch order.
+
+    Returns
+    -------
+    params : Params
+        The trained parameters.
+    history : History
+
+    Raises
+    ------
+    FloatingPointError
+        If the cost becomes NaN or inf (the learning rate is too large).
+    """
+    check_params(params)
+    check_loss(loss, g)
+    steps = check_int("steps", steps)
+    for name in freeze:
+        if name not in NAMES:
+            raise ValueError(f"freeze: expected names among {NAMES}, got {name!r}")
+    if clip_norm is not None:
+        check_positive("clip_norm", clip_norm)
+    x_tm, batched = as_sequences(params, X)
+    if not batched:
+        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {np.shape(X)}")
+    X = np.swapaxes(x_tm, 0, 1)
+    N = X.shape[0]
+    Y = np.asarray(Y)
+    if Y.shape[:2] != X.shape[:2]:
+        raise ValueError(f"Y: expected shape (N, T, k) = ({N}, {X.shape[1]}, {params.k}), got {Y.shape}")
+    batch_size = N if batch_size is None else check_int("batch_size", batch_size)
+    if batch_size > N:
+        raise ValueError(f"batch_size: expected at most N = {N}, got {batch_size}")
+    rng = as_rng(rng)
+
+    history = History()
+    state = optimizer.init(params)
+    order, pos = np.arange(N), N
+    for step in range(steps):
+        if batch_size == N:
+            idx = slice(None)
+        else:
+            if pos + batch_size > N:  # a new epoch: a new random order
+                order, pos = rng.permutation(N), 0
+            idx, pos = order[pos : pos + batch_size], pos + batch_size
+
+        cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
+        C, e = cost_and_error_tm(cache, Y[idx], loss)
+        if not np.isfinite(C):
+            raise FloatingPointError(f"train: the cost became {C} at step {step}; lower the learning rate or clip")
+        signals = backward_tm(params, cache, e)  # 2. backward pass
+        grads = gradients(cache, signals)  # 3. gradient (batch average)
+        if freeze:
+            grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
+        history.loss.append(C)
+        history.grad_norm.append(global_norm(grads))
+        if clip_norm is not None:
+            grads, _ = clip_by_global_norm(grads, clip_norm)
+        params, state = optimizer.update(params, grads, state)  # 4. update
+    return params, history

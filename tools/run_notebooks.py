@@ -1,0 +1,35 @@
+"""Re-run notebooks in place, as Jupyter's "Restart & Run All" does, and save them.
+
+Usage: python tools/run_notebooks.py [PATH ...]   (folders are searched for *.ipynb)
+
+Each notebook runs in a fresh kernel from the book's folder, so that the stored
+outputs are exactly what nbval reproduces in `make test`.
+"""
+
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def notebooks(paths):
+    for p in map(pathlib.Path, paths):
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*.ipynb") if "_build" not in q.parts and ".ipynb_checkpoints" not in q.parts)
+        else:
+            yield p
+
+
+def main(argv):
+    for path in notebooks(argv or ["book"]):
+        start = time.perf_counter()
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbformat.write(nb, path)
+        print(f"{path}: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
