@@ -127,16 +127,20 @@ def train(
                 order, pos = rng.permutation(N), 0
             idx, pos = order[pos : pos + batch_size], pos + batch_size
 
-        cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
-        C, e = cost_and_error_tm(cache, Y[idx], loss)
-        if not np.isfinite(C):
-            raise FloatingPointError(f"train: the cost became {C} at step {step}; lower the learning rate or clip")
-        signals = backward_tm(params, cache, e)  # 2. backward pass
-        grads = gradients(cache, signals)  # 3. gradient (batch average)
-        if freeze:
-            grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
+            cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
+            C, e = cost_and_error_tm(cache, Y[idx], loss)
+            signals = backward_tm(params, cache, e)  # 2. backward pass
+            grads = gradients(cache, signals)  # 3. gradient (batch average)
+            if freeze:
+                grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
+            norm = global_norm(grads)
+        if not (np.isfinite(C) and np.isfinite(norm)):
+            raise FloatingPointError(
+                f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip"
+            )
         history.loss.append(C)
-        history.grad_norm.append(global_norm(grads))
+        history.grad_norm.append(norm)
         if clip_norm is not None:
             grads, _ = clip_by_global_norm(grads, clip_norm)
         params, state = optimizer.update(params, grads, state)  # 4. update
