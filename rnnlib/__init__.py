@@ -8,9 +8,9 @@ Modules, one per concept:
 
 - :mod:`rnnlib.params`: the five parameters, their initialisation, vec and unvec
 - :mod:`rnnlib.activations`: f and g, derivatives and Jacobians
-- :mod:`rnnlib.forward`: the forward pass (matrix form, batched)
+- :mod:`rnnlib.forward_pass`: the forward pass (matrix form, batched)
 - :mod:`rnnlib.losses`: the cost and the output error e_t
-- :mod:`rnnlib.bptt`: backpropagation through time and ``loss_and_grad``
+- :mod:`rnnlib.backprop`: backpropagation through time and ``loss_and_grad``
 - :mod:`rnnlib.reference`: slow element-wise (einsum) and per-sequence references
 - :mod:`rnnlib.gradcheck`: finite-difference gradient checks
 - :mod:`rnnlib.broken`: deliberately wrong gradients, for the checks to catch
@@ -20,9 +20,10 @@ Modules, one per concept:
 - :mod:`rnnlib.io`: saving and loading parameters
 """
 
+from . import broken, reference, tasks
 from .activations import log_softmax, sigmoid, softmax
-from .bptt import Signals, backward, bptt, gradients, loss_and_grad
-from .forward import ForwardCache, forward
+from .backprop import Signals, backward, bptt, gradients, loss_and_grad
+from .forward_pass import ForwardCache, forward
 from .gradcheck import GradCheck, check_gradient, numerical_gradient, relative_error
 from .io import load_params, save_params
 from .losses import cost, cost_gradient_y, output_error, per_step_cost

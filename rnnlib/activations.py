@@ -25,6 +25,7 @@ import numpy as np
 from ._checks import check_choice
 
 __all__ = [
+    "tanh",
     "sigmoid",
     "relu",
     "identity",
@@ -39,29 +40,45 @@ __all__ = [
 ]
 
 
-def sigmoid(z):
+# Every function here takes an optional ``out`` array to write into (as numpy's
+# ufuncs do), which lets the forward pass fill preallocated buffers.
+
+
+def tanh(z, out=None):
+    return np.tanh(z, out=out)
+
+
+def sigmoid(z, out=None):
     """Logistic function 1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2 so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
-def relu(z):
-    return np.maximum(z, 0)
+def relu(z, out=None):
+    return np.maximum(z, 0, out=out)
 
 
-def identity(z):
-    return z
+def identity(z, out=None):
+    if out is None:
+        return z.copy()
+    np.copyto(out, z)
+    return out
 
 
-def softmax(o, axis=-1):
+def softmax(o, axis=-1, out=None):
     """Numerically stable softmax along ``axis``.
 
     Subtracting the maximum leaves the result unchanged (numerator and
     denominator both gain the factor exp(-max)) and keeps exp from
     overflowing: logits of +-1000 give finite, exact probabilities.
     """
-    shifted = o - np.max(o, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    out = np.subtract(o, np.max(o, axis=axis, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=axis, keepdims=True)
+    return out
 
 
 def log_softmax(o, axis=-1):
@@ -91,17 +108,20 @@ class Elementwise:
     deriv: Callable
     deriv_from_output: Callable
 
-    def __call__(self, z):
-        return self.fn(z)
+    def __call__(self, z, out=None):
+        return self.fn(z, out=out)
 
     def jacobian(self, o):
         """Diagonal Jacobian, ndarray of shape (..., k, k)."""
         d = self.deriv(o)
         return d[..., :, None] * np.eye(o.shape[-1], dtype=d.dtype)
 
-    def vjp(self, o, y, v):
-        """J(o)^T v = v * fn'(o) for an element-wise function."""
-        return v * self.deriv_from_output(y)
+    def vjp(self, o, y, v, out=None):
+        """J(o)^T v = v * fn'(o) for an element-wise function, from y = fn(o).
+
+        Only y is read, so ``o`` may be None; ``out`` may be ``v``.
+        """
+        return np.multiply(v, self.deriv_from_output(y), out=out)
 
 
 @dataclass(frozen=True)
@@ -110,20 +130,25 @@ class Softmax:
 
     name: str = "softmax"
 
-    def __call__(self, o):
-        return softmax(o)
+    def __call__(self, o, out=None):
+        return softmax(o, out=out)
 
     def jacobian(self, o):
         """J_{jl} = dy_j/do_l = y_j (1[j = l] - y_l), ndarray of shape (..., k, k)."""
         y = softmax(o)
         return y[..., :, None] * (np.eye(o.shape[-1], dtype=y.dtype) - y[..., None, :])
 
-    def vjp(self, o, y, v):
-        """J(o)^T v = y * (v - <y, v>), without forming the k x k matrix."""
-        return y * (v - np.sum(y * v, axis=-1, keepdims=True))
+    def vjp(self, o, y, v, out=None):
+        """J(o)^T v = y * (v - <y, v>), without forming the k x k matrix, from y = softmax(o).
+
+        Only y is read, so ``o`` may be None; ``out`` may be ``v``.
+        """
+        out = np.subtract(v, np.sum(y * v, axis=-1, keepdims=True), out=out)
+        out *= y
+        return out
 
 
-_tanh = Elementwise("tanh", np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
+_tanh = Elementwise("tanh", tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
 _sigmoid = Elementwise(
     "sigmoid", sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda a: a * (1.0 - a)
 )

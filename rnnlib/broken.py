@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import hidden_activation
-from .bptt import Signals, gradients
-from .forward import forward
+from .backprop import Signals, gradients
+from .forward_pass import forward
 from .losses import cost_and_error_tm, dC_dy_tm, target_tm
 from .optim import clip_by_global_norm
 from .params import Params
@@ -44,17 +44,16 @@ def _loss_and_grad_variant(
 
     T, N, n = cache.T, cache.N, params.n
     fprime = hidden_activation(f).deriv_from_output
-    delta = np.empty((T + 2, N, n), cache.dtype)
-    delta[T + 1] = 0.0
-    np.matmul(e[1:], params.W_hy, out=delta[1 : T + 1])
+    delta = np.empty((T + 1, N, n), cache.dtype)
+    delta[1:] = e[1:] @ params.W_hy
     for t in range(T, 0, -1):
-        if future:  # BUG when False: nothing flows back from step t + 1
+        if t < T and future:  # BUG when future is False: nothing flows back from step t + 1
             delta[t] += delta[t + 1] @ params.W_hh
         delta[t] *= fprime(cache.h_tm[t])
 
     grads = gradients(cache, Signals(e, delta, cache))
     if h_t_for_h_prev:  # BUG: pairs delta_t with h_t instead of h_{t-1}
-        W_hh = delta[1 : T + 1].reshape(-1, n).T @ cache.h_tm[1 : T + 1].reshape(-1, n)
+        W_hh = delta[1:].reshape(-1, n).T @ cache.h_tm[1:].reshape(-1, n)
         grads = Params(grads.W_xh, W_hh, grads.W_hy, grads.b_h, grads.b_y)
     if clip is not None:  # BUG: a clipped gradient is not the gradient
         grads, _ = clip_by_global_norm(grads, clip)

@@ -33,8 +33,8 @@ from typing import Callable
 import numpy as np
 
 from ._checks import check_choice, check_positive
-from .bptt import loss_and_grad
-from .forward import check_params, forward
+from .backprop import loss_and_grad
+from .forward_pass import check_params, forward
 from .losses import cost
 from .params import Params, unvec, vec
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_choice, check_finite
 from .activations import log_softmax, output_activation
-from .forward import ForwardCache
+from .forward_pass import ForwardCache
 
 __all__ = ["LOSSES", "check_loss", "per_step_cost", "cost", "cost_gradient_y", "output_error"]
 
@@ -116,16 +116,19 @@ def cost_gradient_y(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     return np.swapaxes(d, 0, 1) if cache.batched else d[:, 0]
 
 
-def output_error_tm(cache: ForwardCache, Y_tm: np.ndarray, loss: str) -> np.ndarray:
-    """e_t = dC/do_t, time-major with T + 1 rows (row 0, for which there is no o_0, is NaN)."""
-    e = np.empty_like(cache.y_tm)
+def output_error_tm(cache: ForwardCache, Y_tm: np.ndarray, loss: str, out=None) -> np.ndarray:
+    """e_t = dC/do_t, time-major with T + 1 rows (row 0, for which there is no o_0, is NaN).
+
+    ``out``, if given, receives the result and may be ``cache.o_tm``: once the
+    cost is known, o is not needed again.
+    """
+    e = np.empty_like(cache.y_tm) if out is None else out
     e[0] = np.nan
-    if loss == "cross_entropy":  # g = softmax: J^T (-Y/y) = y * sum(Y) - Y = y - Y
-        np.subtract(cache.y_tm[1:], Y_tm, out=e[1:])
-        e[1:] /= cache.N
-    else:
-        g_act = output_activation(cache.g)
-        e[1:] = g_act.vjp(cache.o_tm[1:], cache.y_tm[1:], dC_dy_tm(cache, Y_tm, loss))
+    y = cache.y_tm[1:]
+    np.subtract(y, Y_tm, out=e[1:])  # mse: dC_t/dy_t;  softmax + cross-entropy: already e_t
+    e[1:] /= cache.N  # the batch average
+    if loss == "mse":
+        output_activation(cache.g).vjp(None, y, e[1:], out=e[1:])  # J_g(o_t)^T dC/dy_t
     return e
 
 
@@ -155,9 +158,12 @@ def output_error(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     return np.swapaxes(e, 0, 1) if cache.batched else e[:, 0]
 
 
-def cost_and_error_tm(cache: ForwardCache, Y, loss: str):
-    """C and e_t together, e time-major with T + 1 rows: what one training step needs."""
+def cost_and_error_tm(cache: ForwardCache, Y, loss: str, out=None):
+    """C and e_t together, e time-major with T + 1 rows: what one training step needs.
+
+    ``out`` is passed on to :func:`output_error_tm`.
+    """
     check_loss(loss, cache.g)
     Y_tm = target_tm(cache, Y, loss)
     C = float(np.sum(per_step_cost_tm(cache, Y_tm, loss)) / cache.N)
-    return C, output_error_tm(cache, Y_tm, loss)
+    return C, output_error_tm(cache, Y_tm, loss, out=out)

@@ -1,7 +1,7 @@
 """Reference implementations that read like the notes, one sequence at a time.
 
 Two forms of the same equations, kept deliberately slow and literal so that
-the fast batched code in :mod:`rnnlib.forward` and :mod:`rnnlib.bptt` can be
+the fast batched code in :mod:`rnnlib.forward_pass` and :mod:`rnnlib.backprop` can be
 checked against them:
 
 * **element-wise**, with ``np.einsum`` spelling the notes' Einstein summation
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import hidden_activation, output_activation, log_softmax
-from .forward import as_sequences, check_params
+from .forward_pass import as_sequences, check_params
 from .losses import check_loss
 from .params import Params
 
@@ -149,8 +149,14 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
 
 
 def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
-    """Matrix-form BPTT for one sequence; same conventions as :func:`bptt_einsum`."""
+    """Matrix-form BPTT for one sequence; same conventions as :func:`bptt_einsum`.
+
+    e_t is the vector-Jacobian product J_g(o_t)^T dC/dy_t (for an element-wise
+    g, dC/dy_t * g'(o_t)), not the full Jacobian of the element-wise form.
+    """
     f_act, g_act = hidden_activation(f), output_activation(g)
+    y = np.full_like(o, np.nan)
+    y[1:] = g_act(o[1:])
     W_xh, W_hh, W_hy, b_h, b_y = params
     x = _padded(np.asarray(x, dtype=params.dtype))
     T = x.shape[0] - 1
@@ -160,7 +166,7 @@ def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
     delta = np.zeros((T + 2, params.n))
     delta[0] = np.nan
     for t in range(T, 0, -1):
-        e[t] = g_act.jacobian(o[t]).T @ dC_dy[t - 1]
+        e[t] = g_act.vjp(o[t], y[t], dC_dy[t - 1])  # J_g(o_t)^T dC/dy_t
         delta[t] = (W_hy.T @ e[t] + W_hh.T @ delta[t + 1]) * f_act.deriv(z[t])
         dW_hy += np.outer(e[t], h[t])
         db_y += e[t]
@@ -189,13 +195,15 @@ def loss_and_grad_reference(params: Params, X, Y, *, loss="mse", f="tanh", g="so
     if form not in ("einsum", "matrix"):
         raise ValueError(f"form: expected 'einsum' or 'matrix', got {form!r}")
     fwd, bwd = (forward_einsum, bptt_einsum) if form == "einsum" else (forward_matrix, bptt_matrix)
-    x_tm, batched = as_sequences(params, X)
+    X, batched = as_sequences(params, X)
+    N, T, _ = X.shape
     Y = np.asarray(Y, dtype=params.dtype)
     Y = Y if batched else Y[None]
-    N = x_tm.shape[1]
+    if Y.shape != (N, T, params.k):
+        raise ValueError(f"Y: expected shape {(N, T, params.k)} like y, got {Y.shape}")
     total_C, total_grad = 0.0, None
     for i in range(N):
-        x = x_tm[:, i]
+        x = X[i]
         z, h, o, y = fwd(params, x, f, g)
         C_i, dC_dy = _cost_and_dC_dy(y, Y[i], o, loss)
         grad_i, _, _ = bwd(params, x, z, h, o, dC_dy, f, g)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_rng, check_int, check_positive
-from .bptt import backward_tm, gradients
-from .forward import as_sequences, check_params, forward
+from .backprop import backward_tm, gradients
+from .forward_pass import as_sequences, check_params, forward
 from .losses import check_loss, cost_and_error_tm
 from .optim import clip_by_global_norm, global_norm
 from .params import NAMES, Params
@@ -103,10 +103,9 @@ def train(
             raise ValueError(f"freeze: expected names among {NAMES}, got {name!r}")
     if clip_norm is not None:
         check_positive("clip_norm", clip_norm)
-    x_tm, batched = as_sequences(params, X)
+    X, batched = as_sequences(params, X)
     if not batched:
-        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {np.shape(X)}")
-    X = np.swapaxes(x_tm, 0, 1)
+        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {X.shape[1:]}")
     N = X.shape[0]
     Y = np.asarray(Y)
     if Y.shape[:2] != X.shape[:2]:
@@ -129,8 +128,8 @@ def train(
 
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
             cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
-            C, e = cost_and_error_tm(cache, Y[idx], loss)
-            signals = backward_tm(params, cache, e)  # 2. backward pass
+            C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
+            signals = backward_tm(params, cache, e, out=cache.z_tm)  # 2. backward pass; delta_t overwrites z_t
             grads = gradients(cache, signals)  # 3. gradient (batch average)
             if freeze:
                 grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))

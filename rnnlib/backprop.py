@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_finite
 from .activations import hidden_activation, output_activation
-from .forward import ForwardCache, check_params, forward
+from .forward_pass import ForwardCache, check_params, forward
 from .losses import check_loss, cost_and_error_tm
 from .params import Params
 
@@ -43,15 +43,14 @@ class Signals:
     Notes
     -----
     Views of time-major buffers ``e_tm`` (T+1, N, k) and ``delta_tm``
-    (T+2, N, n) in which row t is time t; ``delta_tm[T+1]`` is the boundary
-    delta_{T+1} = 0.
+    (T+1, N, n) in which row t is time t; row 0 is NaN.
     """
 
     def __init__(self, e_tm, delta_tm, cache: ForwardCache):
         self.e_tm, self.delta_tm, self._cache = e_tm, delta_tm, cache
 
     e = property(lambda self: self._cache.user_layout(self.e_tm[1:]))
-    delta = property(lambda self: self._cache.user_layout(self.delta_tm[1:-1]))
+    delta = property(lambda self: self._cache.user_layout(self.delta_tm[1:]))
 
 
 def _user_to_tm(cache: ForwardCache, name: str, a, labels: str) -> np.ndarray:
@@ -74,19 +73,24 @@ def _check_cache(params: Params, cache) -> None:
         )
 
 
-def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray) -> Signals:
-    """The delta recursion (bptt-delta), given e time-major with T + 1 rows."""
+def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray, out=None) -> Signals:
+    """The delta recursion (bptt-delta), given e time-major with T + 1 rows.
+
+    ``out``, if given, receives delta and may be ``cache.z_tm``: BPTT reads
+    f'(z_t) from h_t, so z is not needed again.
+    """
     T, N, n = cache.T, cache.N, params.n
+    k = params.k
     W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
     fprime = hidden_activation(cache.f).deriv_from_output  # f'(z_t) from h_t = f(z_t)
     h = cache.h_tm
 
-    delta = np.empty((T + 2, N, n), cache.dtype)
+    delta = np.empty((T + 1, N, n), cache.dtype) if out is None else out
     delta[0] = np.nan  # there is no delta_0
-    delta[T + 1] = 0.0  # nothing flows back from beyond the last step
-    np.matmul(e[1:], W_hy, out=delta[1 : T + 1])  # W_hy^T e_t for every t at once
+    np.matmul(e[1:].reshape(T * N, k), W_hy, out=delta[1:].reshape(T * N, n))  # W_hy^T e_t for every t at once
     for t in range(T, 0, -1):
-        delta[t] += delta[t + 1] @ W_hh  # + W_hh^T delta_{t+1}
+        if t < T:  # delta_{T+1} = 0: nothing flows back into the last step
+            delta[t] += delta[t + 1] @ W_hh  # + W_hh^T delta_{t+1}
         delta[t] *= fprime(h[t])  # * f'(z_t)
     return Signals(e, delta, cache)
 
@@ -152,7 +156,7 @@ def gradients(cache: ForwardCache, signals: Signals) -> Params:
     x, h = cache.x_tm, cache.h_tm
     n, m, k = h.shape[2], x.shape[2], signals.e_tm.shape[2]
     e = signals.e_tm[1:].reshape(-1, k)  # rows: e_t^(i) for every (t, i)
-    delta = signals.delta_tm[1 : T + 1].reshape(-1, n)  # rows: delta_t^(i)
+    delta = signals.delta_tm[1:].reshape(-1, n)  # rows: delta_t^(i)
     return Params(
         W_xh=delta.T @ x.reshape(-1, m),  # sum_t delta_t x_t^T
         W_hh=delta.T @ h[0:T].reshape(-1, n),  # sum_t delta_t h_{t-1}^T
@@ -220,5 +224,6 @@ def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g
     check_params(params)
     check_loss(loss, g)
     cache = forward(params, X, f=f, g=g)
-    C, e = cost_and_error_tm(cache, Y, loss)
-    return C, gradients(cache, backward_tm(params, cache, e))
+    C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t, no longer needed
+    signals = backward_tm(params, cache, e, out=cache.z_tm)  # delta_t overwrites z_t, likewise
+    return C, gradients(cache, signals)
