@@ -24,7 +24,7 @@ import numpy as np
 from ._checks import _shape_str, as_float_array, check_finite
 from .activations import hidden_activation, output_activation
 from .forward_pass import ForwardCache, check_params, forward
-from .losses import check_loss, cost_and_error_tm
+from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
 __all__ = ["Signals", "backward", "gradients", "bptt", "loss_and_grad"]
@@ -63,8 +63,7 @@ def _user_to_tm(cache: ForwardCache, name: str, a, labels: str) -> np.ndarray:
 
 
 def _check_cache(params: Params, cache) -> None:
-    if not isinstance(cache, ForwardCache):
-        raise TypeError(f"cache: expected the ForwardCache returned by rnnlib.forward, got {type(cache).__name__}")
+    check_cache(cache)
     n, k, m = cache.h_tm.shape[2], cache.y_tm.shape[2], cache.x_tm.shape[2]
     if (params.m, params.n, params.k) != (m, n, k):
         raise ValueError(
@@ -152,6 +151,9 @@ def gradients(cache: ForwardCache, signals: Signals) -> Params:
 
     Each is one matrix product over the stacked (t, sequence) rows.
     """
+    check_cache(cache)
+    if not isinstance(signals, Signals):
+        raise TypeError(f"signals: expected the Signals returned by rnnlib.backward, got {type(signals).__name__}")
     T = cache.T
     x, h = cache.x_tm, cache.h_tm
     n, m, k = h.shape[2], x.shape[2], signals.e_tm.shape[2]

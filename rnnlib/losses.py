@@ -35,6 +35,13 @@ __all__ = ["LOSSES", "check_loss", "per_step_cost", "cost", "cost_gradient_y", "
 LOSSES = ("mse", "cross_entropy")
 
 
+def check_cache(cache) -> ForwardCache:
+    """Raise TypeError unless ``cache`` is what :func:`rnnlib.forward` returns."""
+    if not isinstance(cache, ForwardCache):
+        raise TypeError(f"cache: expected the ForwardCache returned by rnnlib.forward, got {type(cache).__name__}")
+    return cache
+
+
 def check_loss(loss: str, g: str) -> str:
     """Raise ValueError for an unknown loss or one that does not fit the output activation g."""
     check_choice("loss", loss, LOSSES)
@@ -86,14 +93,14 @@ def per_step_cost(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     -------
     ndarray of shape (T,) or (N, T)
     """
-    check_loss(loss, cache.g)
+    check_loss(loss, check_cache(cache).g)
     C_t = per_step_cost_tm(cache, target_tm(cache, Y, loss), loss)
     return C_t.T if cache.batched else C_t[:, 0]
 
 
 def cost(cache: ForwardCache, Y, *, loss: str = "mse") -> float:
     """The cost C = (1/N) sum_i sum_{t=1}^T C_t^(i) (for one sequence, N = 1)."""
-    check_loss(loss, cache.g)
+    check_loss(loss, check_cache(cache).g)
     return float(np.sum(per_step_cost_tm(cache, target_tm(cache, Y, loss), loss)) / cache.N)
 
 
@@ -111,7 +118,7 @@ def cost_gradient_y(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     -Y_t / y_t / N, which is infinite where a probability has underflowed to 0;
     :func:`output_error` avoids it.
     """
-    check_loss(loss, cache.g)
+    check_loss(loss, check_cache(cache).g)
     d = dC_dy_tm(cache, target_tm(cache, Y, loss), loss)
     return np.swapaxes(d, 0, 1) if cache.batched else d[:, 0]
 
@@ -153,7 +160,7 @@ def output_error(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     the notes.  For softmax, e_t = y_t * (d_t - <y_t, d_t>) with d_t = dC/dy_t;
     with cross-entropy this is exactly (y_t - Y_t) / N.
     """
-    check_loss(loss, cache.g)
+    check_loss(loss, check_cache(cache).g)
     e = output_error_tm(cache, target_tm(cache, Y, loss), loss)[1:]
     return np.swapaxes(e, 0, 1) if cache.batched else e[:, 0]
 

@@ -177,3 +177,13 @@ def test_bad_task_arguments():
         tasks.sine_continuation(3, 5.0)
     with pytest.raises(ValueError, match=r"indices: expected values in \[0, 2\], got \[0, 3\]"):
         tasks.one_hot(np.array([0, 3]), 3)
+
+
+def test_cache_and_signals_types(problem):
+    params, X, Y = problem
+    for fn in (rnnlib.per_step_cost, rnnlib.cost, rnnlib.cost_gradient_y, rnnlib.output_error):
+        with pytest.raises(TypeError, match="cache: expected the ForwardCache returned by rnnlib.forward, got tuple"):
+            fn((X, Y), Y)
+    cache = rnnlib.forward(params, X)
+    with pytest.raises(TypeError, match="signals: expected the Signals returned by rnnlib.backward, got dict"):
+        rnnlib.gradients(cache, {})
