@@ -18,13 +18,15 @@ Modules, one per concept:
 - :mod:`rnnlib.train`: the training loop
 - :mod:`rnnlib.tasks`: synthetic sequence tasks
 - :mod:`rnnlib.io`: saving and loading parameters
+- :mod:`rnnlib.plots`: the book's figures (needs matplotlib)
+- :mod:`rnnlib.display`: showing the library's source in the book
 """
 
 from . import broken, reference, tasks
 from .activations import log_softmax, sigmoid, softmax
 from .backprop import Signals, backward, bptt, gradients, loss_and_grad
 from .forward_pass import ForwardCache, forward
-from .gradcheck import GradCheck, check_gradient, numerical_gradient, relative_error
+from .gradcheck import GradCheck, check_gradient, numerical_derivative, numerical_gradient, relative_error
 from .io import load_params, save_params
 from .losses import cost, cost_gradient_y, output_error, per_step_cost
 from .optim import Adagrad, Adam, GradientDescent, Momentum, clip_by_global_norm, clip_elementwise, global_norm
@@ -50,6 +52,7 @@ __all__ = [
     "bptt",
     "Signals",
     "loss_and_grad",
+    "numerical_derivative",
     "numerical_gradient",
     "check_gradient",
     "relative_error",

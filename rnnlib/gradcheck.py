@@ -38,16 +38,58 @@ from .forward_pass import check_params, forward
 from .losses import cost
 from .params import Params, unvec, vec
 
-__all__ = ["numerical_gradient", "relative_error", "GradCheck", "check_gradient"]
+__all__ = ["numerical_derivative", "numerical_gradient", "relative_error", "GradCheck", "check_gradient"]
 
 
 STENCILS = {"forward": 1e-8, "central": 1e-5, "central4": 1e-3}  # stencil: default eps
 
 
+def numerical_derivative(fn: Callable[[np.ndarray], float], x, *, stencil: str = "central4", eps: float | None = None):
+    """Finite-difference derivative of a scalar function with respect to every entry of an array.
+
+    Parameters
+    ----------
+    fn : callable
+        ndarray -> float.
+    x : array_like
+        Where to differentiate; not modified.
+    stencil : {"central4", "central", "forward"}
+        Which difference quotient (see the module docstring).
+    eps : float, optional
+        Step size; by default the stencil's best step in float64.
+
+    Returns
+    -------
+    ndarray of the shape of x, in float64
+        The estimate of d fn / d x_p for every entry p.
+    """
+    check_choice("stencil", stencil, tuple(STENCILS))
+    eps = STENCILS[stencil] if eps is None else check_positive("eps", eps)
+    x = np.array(x, dtype=np.float64)  # a copy, perturbed one entry at a time
+    flat = x.reshape(-1)
+
+    def C(p, step):
+        old = flat[p]
+        flat[p] = old + step
+        c = fn(x)
+        flat[p] = old
+        return c
+
+    d = np.empty_like(flat)
+    for p in range(flat.size):
+        if stencil == "forward":
+            d[p] = (C(p, eps) - C(p, 0.0)) / eps
+        elif stencil == "central":
+            d[p] = (C(p, eps) - C(p, -eps)) / (2 * eps)
+        else:
+            d[p] = (8 * (C(p, eps) - C(p, -eps)) - (C(p, 2 * eps) - C(p, -2 * eps))) / (12 * eps)
+    return d.reshape(x.shape)
+
+
 def numerical_gradient(
     cost_fn: Callable[[Params], float], params: Params, *, stencil: str = "central4", eps: float | None = None
 ) -> Params:
-    """Finite-difference gradient of ``cost_fn`` at ``params``.
+    """Finite-difference gradient of ``cost_fn`` at ``params``, entry by entry of v = vec(params).
 
     Parameters
     ----------
@@ -55,7 +97,6 @@ def numerical_gradient(
         Params -> float.
     params : Params
     stencil : {"central4", "central", "forward"}
-        Which difference quotient (see the module docstring).
     eps : float, optional
         Step size; by default the stencil's best step in float64.
 
@@ -65,26 +106,10 @@ def numerical_gradient(
         The estimate of dC/dv_p for every entry p of v, as Params.
     """
     check_params(params)
-    check_choice("stencil", stencil, tuple(STENCILS))
-    eps = STENCILS[stencil] if eps is None else check_positive("eps", eps)
     m, n, k = params.m, params.n, params.k
-    v = vec(params).astype(np.float64)
-
-    def C(p, step):
-        old = v[p]
-        v[p] = old + step
-        c = cost_fn(unvec(v, m, n, k).astype(params.dtype))
-        v[p] = old
-        return c
-
-    d = np.empty_like(v)
-    for p in range(v.size):
-        if stencil == "forward":
-            d[p] = (C(p, eps) - C(p, 0.0)) / eps
-        elif stencil == "central":
-            d[p] = (C(p, eps) - C(p, -eps)) / (2 * eps)
-        else:
-            d[p] = (8 * (C(p, eps) - C(p, -eps)) - (C(p, 2 * eps) - C(p, -2 * eps))) / (12 * eps)
+    d = numerical_derivative(
+        lambda v: cost_fn(unvec(v, m, n, k).astype(params.dtype)), vec(params), stencil=stencil, eps=eps
+    )
     return unvec(d, m, n, k)
 
 

@@ -1,0 +1,155 @@
+"""Figures for the book.  Each helper draws on a matplotlib Axes it is given and returns it.
+
+Needs matplotlib (``pip install rnnlib[plots]``); the rest of rnnlib does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence"]
+
+#: colours used consistently across the book
+COLORS = {"x": "#4c72b0", "h": "#55a868", "y": "#c44e52", "target": "#8172b2", "grey": "#7f7f7f"}
+
+
+def use_book_style() -> None:
+    """Matplotlib settings shared by every chapter: PNG output, modest size, no top and right spines."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 3.4),
+            "figure.dpi": 96,
+            "savefig.dpi": 96,
+            "font.size": 10,
+            "axes.titlesize": 10,
+            "axes.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "image.cmap": "RdBu_r",
+            "svg.hashsalt": "rnnlib",  # deterministic ids, should an SVG ever be written
+        }
+    )
+    try:  # inline figures as PNG: nbval compares SVG outputs byte for byte
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:  # pragma: no cover - outside Jupyter
+        pass
+
+
+def _box(ax, xy, text, color, width=0.8, height=0.5):
+    from matplotlib.patches import FancyBboxPatch
+
+    x, y = xy
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2), width, height,
+            boxstyle="round,pad=0.04,rounding_size=0.12", facecolor=color, alpha=0.18, edgecolor=color, lw=1.5,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=12)
+
+
+def _arrow(ax, start, end, label=None, label_offset=(0.0, 0.0), color="#333333", **kw):
+    ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3, shrinkA=0, shrinkB=0, **kw))
+    if label:
+        mx, my = (start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1]
+        ax.text(mx, my, label, ha="center", va="center", fontsize=9, color=color)
+
+
+def draw_unrolled(ax, T: int = 4):
+    """The RNN folded (a loop) and unrolled through time, t = 1..T, with h_0 = 0.
+
+    Each column is one timestep: x_t enters through W_xh, h_{t-1} arrives
+    through W_hh, and y_t leaves through W_hy.  The same three matrices
+    appear in every column: the unrolled network is an MLP whose layers share
+    their weights.
+    """
+    if T < 1:
+        raise ValueError(f"T: expected an integer >= 1, got {T}")
+    rows = {"y": 2.0, "h": 1.0, "x": 0.0}
+    # folded network on the left
+    fx = -1.6
+    _box(ax, (fx, rows["x"]), r"$\mathbf{x}_t$", COLORS["x"])
+    _box(ax, (fx, rows["h"]), r"$\mathbf{h}_t$", COLORS["h"])
+    _box(ax, (fx, rows["y"]), r"$\mathbf{y}_t$", COLORS["y"])
+    _arrow(ax, (fx, rows["x"] + 0.25), (fx, rows["h"] - 0.25), r"$W_{xh}$", (0.3, 0))
+    _arrow(ax, (fx, rows["h"] + 0.25), (fx, rows["y"] - 0.25), r"$W_{hy}$", (0.3, 0))
+    ax.annotate(  # the recurrent loop: h_t feeds back into the next step
+        "", xy=(fx - 0.4, rows["h"] + 0.12), xytext=(fx - 0.4, rows["h"] - 0.12),
+        arrowprops=dict(
+            arrowstyle="-|>", color="#333333", lw=1.3, connectionstyle="arc,angleA=180,angleB=180,armA=22,armB=22,rad=6"
+        ),
+    )
+    ax.text(fx - 1.0, rows["h"] + 0.35, r"$W_{hh}$", ha="center", va="center", fontsize=9)
+    ax.text(-0.65, 1.0, "=", ha="center", va="center", fontsize=18)
+    # unrolled network on the right
+    _box(ax, (0.2, rows["h"]), r"$\mathbf{h}_0$", COLORS["grey"], width=0.6)
+    ax.text(0.2, rows["h"] - 0.5, r"$= \mathbf{0}$", ha="center", va="center", fontsize=9, color=COLORS["grey"])
+    for t in range(1, T + 1):
+        cx = 0.2 + 1.5 * t
+        _box(ax, (cx, rows["x"]), rf"$\mathbf{{x}}_{t}$", COLORS["x"])
+        _box(ax, (cx, rows["h"]), rf"$\mathbf{{h}}_{t}$", COLORS["h"])
+        _box(ax, (cx, rows["y"]), rf"$\mathbf{{y}}_{t}$", COLORS["y"])
+        _arrow(ax, (cx, rows["x"] + 0.25), (cx, rows["h"] - 0.25), r"$W_{xh}$", (0.3, 0))
+        _arrow(ax, (cx, rows["h"] + 0.25), (cx, rows["y"] - 0.25), r"$W_{hy}$", (0.3, 0))
+        left = cx - 1.5 + (0.3 if t == 1 else 0.4)
+        _arrow(ax, (left, rows["h"]), (cx - 0.4, rows["h"]), r"$W_{hh}$", (0, 0.18))
+    ax.text(0.2 + 1.5 * (T + 1) - 0.6, rows["h"], r"$\cdots$", ha="center", va="center", fontsize=14)
+    ax.set_xlim(-2.9, 0.2 + 1.5 * (T + 1))
+    ax.set_ylim(-0.5, 2.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = None):
+    """Heatmap of hidden states: one row per unit, one column per timestep 0..T.
+
+    Parameters
+    ----------
+    h : ndarray of shape (T+1, n)
+        Hidden states h_0, ..., h_T of one sequence.
+    """
+    h = np.asarray(h)
+    if h.ndim != 2:
+        raise ValueError(f"h: expected shape (T+1, n) for one sequence, got {h.shape}")
+    vmax = float(np.max(np.abs(h))) if vmax is None else vmax
+    image = ax.imshow(h.T, aspect="auto", interpolation="nearest", vmin=-vmax, vmax=vmax, cmap="RdBu_r")
+    ax.set_xlabel("timestep t")
+    ax.set_ylabel("hidden unit i")
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label=r"$h_i^{(t)}$", fraction=0.05, pad=0.02)
+    return ax
+
+
+def plot_curves(ax, curves: dict, *, xlabel: str = "step", ylabel: str = "cost", log: bool = True):
+    """Line plot of several named curves (losses, gradient norms) against their index."""
+    for label, values in curves.items():
+        ax.plot(np.arange(len(values)), values, label=label, lw=1.4)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if len(curves) > 1:
+        ax.legend()
+    return ax
+
+
+def plot_sequence(ax, x=None, y=None, target=None, *, labels=("input", "output", "target")):
+    """One sequence against time: input x_t, output y_t and target for t = 1..T (1-D each)."""
+    for values, label, color, style in (
+        (x, labels[0], COLORS["x"], "-"),
+        (y, labels[1], COLORS["y"], "-"),
+        (target, labels[2], COLORS["target"], "--"),
+    ):
+        if values is not None:
+            values = np.asarray(values).reshape(-1)
+            ax.plot(np.arange(1, values.size + 1), values, style, color=color, label=label, lw=1.4)
+    ax.set_xlabel("timestep t")
+    ax.legend()
+    return ax
