@@ -189,7 +189,7 @@ def bptt(params: Params, cache: ForwardCache, dC_dy=None, *, e=None) -> Params:
     return gradients(cache, backward(params, cache, dC_dy, e=e))
 
 
-def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g: str = "softmax"):
+def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g: str = "softmax", h0=None):
     """The cost and its gradient with respect to every parameter.
 
     Parameters
@@ -203,6 +203,9 @@ def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g
         Per-step cost; ``"cross_entropy"`` needs ``g="softmax"``.
     f : {"tanh", "sigmoid", "relu", "identity"}
     g : {"softmax", "identity", "sigmoid", "tanh"}
+    h0 : array_like of shape (n,) or (N, n), optional
+        Initial hidden state, 0 by default.  It is treated as a constant: no
+        gradient flows into it.
 
     Returns
     -------
@@ -225,7 +228,7 @@ def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g
     """
     check_params(params)
     check_loss(loss, g)
-    cache = forward(params, X, f=f, g=g)
+    cache = forward(params, X, f=f, g=g, h0=h0)
     C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t, no longer needed
     signals = backward_tm(params, cache, e, out=cache.z_tm)  # delta_t overwrites z_t, likewise
     return C, gradients(cache, signals)

@@ -146,7 +146,19 @@ def empty_buffers(dtype, *shapes):
     return views
 
 
-def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax") -> ForwardCache:
+def as_initial_state(params: Params, h0, N: int, batched: bool, dtype) -> np.ndarray | None:
+    """Validate a given initial state h_0; returns it as (N, n), or None for h_0 = 0."""
+    if h0 is None:
+        return None
+    h0 = as_float_array("h0", h0, dtype=dtype)
+    expected, labels = ((N, params.n), "(N, n)") if batched else ((params.n,), "(n,)")
+    if h0.shape != expected:
+        raise ValueError(f"h0: expected shape {labels} = {_shape_str(expected)}, got {_shape_str(h0.shape)}")
+    check_finite("h0", h0)
+    return h0.reshape(N, params.n)
+
+
+def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax", h0=None) -> ForwardCache:
     """Run the RNN over one sequence or a batch of sequences.
 
     Parameters
@@ -160,11 +172,15 @@ def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax") -> Forwar
         Hidden activation.
     g : {"softmax", "identity", "sigmoid", "tanh"}
         Output activation.
+    h0 : array_like of shape (n,) or (N, n), optional
+        Initial hidden state; by default h_0 = 0, as in the notes.  Passing
+        the last state of one call as ``h0`` of the next continues a sequence
+        where it stopped.
 
     Returns
     -------
     ForwardCache
-        With ``z`` (..., T, n), ``h`` (..., T+1, n) including h_0 = 0,
+        With ``z`` (..., T, n), ``h`` (..., T+1, n) including h_0,
         ``o`` and ``y`` (..., T, k).
 
     Notes
@@ -178,11 +194,12 @@ def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax") -> Forwar
     X, batched = as_sequences(params, X)
     N, T, m = X.shape
     n, k = params.n, params.k
+    initial = as_initial_state(params, h0, N, batched, X.dtype)
     W_xh, W_hh, W_hy, b_h, b_y = (a.astype(X.dtype, copy=False) for a in params)
     x, z, h, o, y = empty_buffers(X.dtype, (T, N, m), (T + 1, N, n), (T + 1, N, n), (T + 1, N, k), (T + 1, N, k))
     x[...] = np.swapaxes(X, 0, 1)  # time-major: x[t - 1] holds x_t of every sequence
     z[0] = o[0] = y[0] = np.nan  # there is no z_0, o_0 or y_0
-    h[0] = 0.0  # h_0 = 0
+    h[0] = 0.0 if initial is None else initial  # h_0 = 0 unless a state is carried over
 
     # W_xh x_t + b_h for every t and every sequence in one product over T*N rows
     np.matmul(x.reshape(T * N, m), W_xh.T, out=z[1:].reshape(T * N, n))

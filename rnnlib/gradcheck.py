@@ -170,6 +170,7 @@ def check_gradient(
     f: str = "tanh",
     g: str = "softmax",
     grad_fn: Callable = loss_and_grad,
+    h0=None,
     stencil: str = "central4",
     eps: float | None = None,
     floor: float | None = None,
@@ -183,6 +184,9 @@ def check_gradient(
         As for :func:`rnnlib.loss_and_grad`.
     loss, f, g : str
         As for :func:`rnnlib.loss_and_grad`.
+    h0 : array_like, optional
+        Initial hidden state, as for :func:`rnnlib.forward`.  It is passed to
+        ``grad_fn`` only when given.
     grad_fn : callable
         ``grad_fn(params, X, Y, loss=, f=, g=) -> (C, grads)``; by default
         :func:`rnnlib.loss_and_grad`.  The finite differences always use
@@ -200,11 +204,12 @@ def check_gradient(
     -------
     GradCheck
     """
-    _, grads = grad_fn(params, X, Y, loss=loss, f=f, g=g)
+    extra = {} if h0 is None else {"h0": h0}
+    _, grads = grad_fn(params, X, Y, loss=loss, f=f, g=g, **extra)
     if not isinstance(grads, Params):
         raise TypeError(f"grad_fn: expected it to return (C, Params), got {type(grads).__name__}")
     numeric = numerical_gradient(
-        lambda p: cost(forward(p, X, f=f, g=g), Y, loss=loss), params, stencil=stencil, eps=eps
+        lambda p: cost(forward(p, X, f=f, g=g, h0=h0), Y, loss=loss), params, stencil=stencil, eps=eps
     )
     a, d = vec(grads).astype(np.float64), vec(numeric)
     r = relative_error(a, d, floor=1e-4 * np.max(np.abs(d)) if floor is None else floor)

@@ -169,3 +169,14 @@ def test_zero_recurrence_gradient_matches_a_per_step_mlp(rng):
         e = p.W_hy @ a + p.b_y - Y[0, t]
         dW_xh += np.outer((p.W_hy.T @ e) * (1 - a**2), X[0, t])
     np.testing.assert_allclose(grads.W_xh, dW_xh, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("f, g, loss", COMBOS[:4] + COMBOS[-2:])
+def test_gradient_check_with_a_carried_state(f, g, loss, rng):
+    params, X, Y = make_problem(rng, 2, 4, 2, 3, 2, f=f, g=g, loss=loss)
+    h0 = rng.uniform(-0.9, 0.9, size=(2, 3))
+    result = rnnlib.check_gradient(params, X, Y, loss=loss, f=f, g=g, h0=h0)
+    assert result.max_rel_error < TOL, result
+    _, with_h0 = rnnlib.loss_and_grad(params, X, Y, loss=loss, f=f, g=g, h0=h0)
+    _, without = rnnlib.loss_and_grad(params, X, Y, loss=loss, f=f, g=g)
+    assert not np.allclose(with_h0.W_hh, without.W_hh)  # h_0 enters dC/dW_hh through delta_1 h_0^T

@@ -123,3 +123,27 @@ def test_activations_are_the_named_ones(rng):
             c = rnnlib.forward(p, X, f=f, g=g)
             np.testing.assert_allclose(c.h[:, 1:], hidden_activation(f)(c.z), rtol=0, atol=0)
             np.testing.assert_allclose(c.y, output_activation(g)(c.o), rtol=0, atol=0)
+
+
+def test_carrying_the_state_continues_the_sequence(rng):
+    """Running T steps at once equals running them one call at a time with h0 carried over."""
+    p, X, _ = make_problem(rng, 3, 7, 2, 4, 3)
+    whole = rnnlib.forward(p, X)
+    h = np.zeros((3, 4))
+    for t in range(7):
+        step = rnnlib.forward(p, X[:, t : t + 1], h0=h)
+        np.testing.assert_allclose(step.y[:, 0], whole.y[:, t], rtol=0, atol=1e-15)
+        h = step.h[:, -1]
+    np.testing.assert_allclose(h, whole.h[:, -1], rtol=0, atol=1e-15)
+    single = rnnlib.forward(p, X[0, 3:], h0=whole.h[0, 3])
+    np.testing.assert_allclose(single.h, whole.h[0, 3:], rtol=0, atol=1e-15)
+
+
+def test_h0_shape_is_checked(rng):
+    p, X, _ = make_problem(rng, 3, 4, 2, 5, 2)
+    with pytest.raises(ValueError, match=r"h0: expected shape \(N, n\) = \(3, 5\), got \(5,\)"):
+        rnnlib.forward(p, X, h0=np.zeros(5))  # no broadcasting over the batch
+    with pytest.raises(ValueError, match=r"h0: expected shape \(n,\) = \(5,\), got \(1, 5\)"):
+        rnnlib.forward(p, X[0], h0=np.zeros((1, 5)))
+    with pytest.raises(ValueError, match=r"h0: expected finite values"):
+        rnnlib.forward(p, X, h0=np.full((3, 5), np.nan))
