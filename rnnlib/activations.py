@@ -49,11 +49,15 @@ def tanh(z, out=None):
 
 
 def sigmoid(z, out=None):
-    """Logistic function 1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2 so it never overflows."""
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
+    """Logistic function 1 / (1 + exp(-z)), accurate and overflow-free for any z.
+
+    With e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) for z >= 0
+    and e / (1 + e) for z < 0: no exponential can overflow, and tiny values in
+    the left tail keep their full relative precision.
+    """
+    e = np.exp(-np.abs(z))
+    out = np.divide(1.0, 1.0 + e, out=out)
+    np.multiply(out, e, out=out, where=np.asarray(z) < 0)
     return out
 
 

@@ -106,7 +106,7 @@ def draw_unrolled(ax, T: int = 4):
     return ax
 
 
-def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = None):
+def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = None, colorbar: bool = True):
     """Heatmap of hidden states: one row per unit, one column per timestep 0..T.
 
     Parameters
@@ -123,7 +123,8 @@ def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = 
     ax.set_ylabel("hidden unit i")
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, label=r"$h_i^{(t)}$", fraction=0.05, pad=0.02)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=r"$h_i^{(t)}$", fraction=0.05, pad=0.02)
     return ax
 
 

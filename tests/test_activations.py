@@ -72,3 +72,11 @@ def test_unknown_names():
         hidden_activation("softmax")
     with pytest.raises(ValueError, match=r"g: expected one of .*got 'relu'"):
         output_activation("relu")
+
+
+def test_sigmoid_is_accurate_in_both_tails():
+    z = np.array([-745.0, -300.0, -30.0, -1.0, 0.0, 1.0, 30.0, 300.0])
+    exact = np.array([np.exp(v) / (1 + np.exp(v)) if v < 0 else 1 / (1 + np.exp(-v)) for v in z])
+    np.testing.assert_allclose(rnnlib.sigmoid(z), exact, rtol=1e-15, atol=0)
+    out = np.empty_like(z)
+    assert rnnlib.sigmoid(z, out=out) is out
