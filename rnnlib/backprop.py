@@ -27,7 +27,7 @@ from .forward_pass import ForwardCache, check_params, forward
 from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
-__all__ = ["Signals", "backward", "gradients", "bptt", "loss_and_grad"]
+__all__ = ["Signals", "backward", "gradients", "bptt", "loss_and_grad", "loss_grad_and_state"]
 
 
 class Signals:
@@ -226,9 +226,26 @@ def loss_and_grad(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g
     >>> grads.W_hh.shape
     (5, 5)
     """
+    C, grads, _ = loss_grad_and_state(params, X, Y, loss=loss, f=f, g=g, h0=h0)
+    return C, grads
+
+
+def loss_grad_and_state(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g: str = "softmax", h0=None):
+    """:func:`loss_and_grad`, and also the last hidden state h_T.
+
+    For training on a long sequence cut into chunks: pass the returned state
+    as ``h0`` of the next chunk (truncated BPTT with a carried state).
+
+    Returns
+    -------
+    C : float
+    grads : Params
+    h_T : ndarray of shape (n,) or (N, n)
+    """
     check_params(params)
     check_loss(loss, g)
     cache = forward(params, X, f=f, g=g, h0=h0)
+    h_T = cache.h[..., -1, :].copy()
     C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t, no longer needed
     signals = backward_tm(params, cache, e, out=cache.z_tm)  # delta_t overwrites z_t, likewise
-    return C, gradients(cache, signals)
+    return C, gradients(cache, signals), h_T

@@ -59,6 +59,8 @@ def load_params(path, *, with_extra: bool = False):
     """
     if not os.path.exists(path):
         raise FileNotFoundError(f"path: no such file: {os.fspath(path)!r}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"path: {os.fspath(path)!r} is not a readable .npz file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}

@@ -1,0 +1,129 @@
+"""How far back gradients reach: Jacobian products and cost-to-state sensitivities.
+
+The state at one step depends on the state before through
+
+    dh_t / dh_{t-1} = diag(f'(z_t)) W_hh =: J_t        (an n x n matrix),
+
+so the state at step t depends on an earlier state h_s through the product
+
+    dh_t / dh_s = J_t J_{t-1} ... J_{s+1}.
+
+Every error signal that BPTT sends from step t back to step s is multiplied
+by the transpose of this product.  Its size decides whether gradients vanish
+(the product shrinks geometrically with the lag t - s) or explode (it grows).
+The functions here compute these quantities for one sequence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import hidden_activation
+from .forward_pass import ForwardCache, check_params, forward
+from .losses import check_cache, cost_and_error_tm
+from .params import Params
+
+__all__ = [
+    "spectral_radius",
+    "with_spectral_radius",
+    "step_jacobians",
+    "jacobian_product_norms",
+    "cost_state_sensitivity",
+]
+
+
+def spectral_radius(W) -> float:
+    """Largest absolute eigenvalue of a square matrix."""
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W: expected a square matrix, got shape {W.shape}")
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def with_spectral_radius(params: Params, rho: float) -> Params:
+    """``params`` with W_hh rescaled so that its spectral radius is ``rho``."""
+    check_params(params)
+    current = spectral_radius(params.W_hh)
+    if current == 0:
+        raise ValueError("params.W_hh: has spectral radius 0 and cannot be rescaled")
+    if not (np.isfinite(rho) and rho >= 0):
+        raise ValueError(f"rho: expected a finite number >= 0, got {rho}")
+    W_hh = params.W_hh * np.asarray(rho / current, params.dtype)
+    return Params(params.W_xh, W_hh, params.W_hy, params.b_h, params.b_y)
+
+
+def _single(cache) -> ForwardCache:
+    check_cache(cache)
+    if cache.batched:
+        raise ValueError(f"cache: expected the forward pass of one sequence (T, m), got a batch of N = {cache.N}")
+    return cache
+
+
+def step_jacobians(params: Params, cache: ForwardCache) -> np.ndarray:
+    """J_t = dh_t/dh_{t-1} = diag(f'(z_t)) W_hh for t = 1..T.
+
+    Returns
+    -------
+    ndarray of shape (T + 1, n, n)
+        Row t is J_t; row 0 (there is no J_0) is NaN.
+    """
+    _single(cache)
+    fprime = hidden_activation(cache.f).deriv_from_output(cache.h_tm[1:, 0])  # (T, n): f'(z_t)
+    J = np.full((cache.T + 1, params.n, params.n), np.nan)
+    J[1:] = fprime[:, :, None] * params.W_hh[None]
+    return J
+
+
+def jacobian_product_norms(params: Params, cache: ForwardCache) -> np.ndarray:
+    """Spectral norms ||dh_T/dh_s||_2 for s = 0..T (the last entry, s = T, is 1).
+
+    Returns
+    -------
+    ndarray of shape (T + 1,)
+        Entry s is the norm of J_T J_{T-1} ... J_{s+1}; the lag is T - s.
+    """
+    J = step_jacobians(params, cache)
+    T, n = cache.T, params.n
+    norms = np.empty(T + 1)
+    product = np.eye(n)
+    norms[T] = 1.0
+    for s in range(T - 1, -1, -1):
+        product = product @ J[s + 1]  # dh_T/dh_s = (dh_T/dh_{s+1}) J_{s+1}
+        norms[s] = np.linalg.norm(product, 2)
+    return norms
+
+
+def cost_state_sensitivity(params: Params, X, Y, *, loss: str = "mse", f: str = "tanh", g: str = "softmax"):
+    """S[t, s] = ||dC_t / dh_s||_2: how strongly the cost at step t depends on the state at step s.
+
+    Parameters
+    ----------
+    params : Params
+    X : array_like of shape (T, m)
+        One sequence.
+    Y : array_like of shape (T, k)
+
+    Returns
+    -------
+    ndarray of shape (T + 1, T + 1)
+        Rows t = 1..T, columns s = 0..T; zero where s > t (the future cannot
+        affect the past), and row 0 (there is no C_0) is NaN.
+
+    Notes
+    -----
+    dC_t/dh_t = W_hy^T e_t, and dC_t/dh_{s-1} = W_hh^T (f'(z_s) * dC_t/dh_s).
+    """
+    check_params(params)
+    cache = _single(forward(params, X, f=f, g=g))
+    _, e = cost_and_error_tm(cache, Y, loss)  # e[t] is e_t (N = 1, so no averaging)
+    fprime = hidden_activation(f).deriv_from_output(cache.h_tm[:, 0])  # row s is f'(z_s)
+    T = cache.T
+    S = np.zeros((T + 1, T + 1))
+    S[0] = np.nan
+    for t in range(1, T + 1):
+        u = params.W_hy.T @ e[t, 0]  # dC_t/dh_t
+        S[t, t] = np.linalg.norm(u)
+        for s in range(t, 0, -1):
+            u = params.W_hh.T @ (fprime[s] * u)  # dC_t/dh_{s-1}
+            S[t, s - 1] = np.linalg.norm(u)
+    return S

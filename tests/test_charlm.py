@@ -1,0 +1,154 @@
+"""The character-level language model: library functions and the command line."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnnlib import charlm
+
+TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 30
+SMALL = dict(hidden=16, seq_length=8, batch=4, lr=0.01, clip=5.0, seed=3)
+
+
+def test_vocabulary_round_trip():
+    vocab = charlm.Vocabulary.from_text(TEXT)
+    assert vocab.chars == "".join(sorted(set(TEXT)))
+    codes = vocab.encode("the dog")
+    assert vocab.decode(codes) == "the dog"
+    assert vocab.one_hot(codes).shape == (7, vocab.size)
+    with pytest.raises(charlm.CharLMError, match="characters not in the vocabulary: 'QZ'"):
+        vocab.encode("QZ")
+    with pytest.raises(charlm.CharLMError, match="the text is empty"):
+        charlm.Vocabulary.from_text("")
+
+
+def test_streams():
+    data = charlm.streams(np.arange(103), N=4, T=5)
+    assert data.shape == (4, 25) and data[1, 0] == 25
+    with pytest.raises(charlm.CharLMError, match="the text has 20 characters, too few for one chunk: 4 streams .* at least 24"):
+        charlm.streams(np.arange(20), N=4, T=5)
+
+
+def test_training_lowers_the_loss():
+    state = charlm.start(TEXT, charlm.Settings(**SMALL))
+    state = charlm.train(state, TEXT, 150)
+    assert state.step == 150 and len(state.losses) == 150
+    assert np.mean(state.losses[-10:]) < 0.5 * np.mean(state.losses[:10])
+
+
+def test_resume_is_exact(tmp_path):
+    settings = charlm.Settings(**SMALL)
+    straight = charlm.train(charlm.start(TEXT, settings), TEXT, 10)
+    half = charlm.train(charlm.start(TEXT, settings), TEXT, 6)
+    charlm.save(tmp_path / "ckpt.npz", half)
+    resumed = charlm.train(charlm.load(tmp_path / "ckpt.npz"), TEXT, 4)
+    assert resumed.step == 10 and resumed.losses == straight.losses
+    for a, b in zip(resumed.params, straight.params):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(resumed.h, straight.h)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad"])
+def test_checkpoint_round_trip(tmp_path, optimizer):
+    state = charlm.train(charlm.start(TEXT, charlm.Settings(**SMALL, optimizer=optimizer)), TEXT, 3)
+    charlm.save(tmp_path / "c.npz", state)
+    back = charlm.load(tmp_path / "c.npz")
+    assert back.settings == state.settings and back.vocab == state.vocab and back.step == 3
+    assert not list(tmp_path.glob("*.tmp*"))  # written atomically
+
+
+def test_sampling():
+    state = charlm.train(charlm.start(TEXT, charlm.Settings(**SMALL)), TEXT, 200)
+    a = charlm.sample(state.params, state.vocab, length=50, temperature=0.5, rng=1)
+    b = charlm.sample(state.params, state.vocab, length=50, temperature=0.5, rng=1)
+    assert a == b and len(a) == 50 and set(a) <= set(TEXT)
+    assert charlm.sample(state.params, state.vocab, length=40, prime="the ", temperature=0.5, rng=2) != a
+    with pytest.raises(ValueError, match="temperature: expected a finite number > 0, got 0.0"):
+        charlm.sample(state.params, state.vocab, length=5, temperature=0.0)
+
+
+def test_cli_end_to_end(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    model = tmp_path / "model.npz"
+    args = ["train", str(corpus), "--out", str(model), "--steps", "20", "--every", "10", "--hidden", "16",
+            "--seq-length", "8", "--batch", "4"]
+    assert charlm.main(args) == 0
+    assert charlm.load(model).step == 20
+    assert charlm.main(["train", str(corpus), "--resume", str(model), "--steps", "5"]) == 0
+    assert charlm.load(model).step == 25
+    capsys.readouterr()
+    assert charlm.main(["sample", str(model), "--length", "30", "--seed", "4", "--prime", "the"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("the") and len(out.rstrip("\n")) == 33
+
+
+def test_module_runs_as_a_program(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "rnnlib.charlm", "train", str(corpus), "--out", str(tmp_path / "m.npz"), "--steps", "3",
+         "--hidden", "8", "--seq-length", "5", "--batch", "2"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "step      3/3" in run.stderr and "loss" in run.stderr
+    bad = subprocess.run([sys.executable, "-m", "rnnlib.charlm", "sample", str(tmp_path / "nope.npz")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda d: None, "corpus '.*missing.txt' does not exist"),
+        (lambda d: (d / "missing.txt").write_text(""), "is empty"),
+        (lambda d: (d / "missing.txt").write_text("short text"), "too few for one chunk"),
+        (lambda d: (d / "missing.txt").write_bytes(b"\xff\xfe\x00bad"), "is not UTF-8 text"),
+        (lambda d: (d / "missing.txt").mkdir(), "is a directory"),
+    ],
+)
+def test_cli_bad_corpus(tmp_path, capsys, setup, message):
+    setup(tmp_path)
+    assert charlm.main(["train", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "error:" in err
+    assert __import__("re").search(message, err), err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_cli_bad_checkpoints(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    model = tmp_path / "model.npz"
+    assert charlm.main(["train", str(corpus), "--out", str(model), "--steps", "2", "--hidden", "8",
+                        "--seq-length", "5", "--batch", "2"]) == 0
+    other = tmp_path / "other.txt"
+    other.write_text("A completely different TEXT, with NEW letters! " * 20, encoding="utf-8")
+    cases = {
+        "other vocabulary": (["train", str(other), "--resume", str(model), "--steps", "1"], "does not use the checkpoint's vocabulary"),
+        "garbage": (["sample", str(tmp_path / "garbage.npz")], "is not a valid checkpoint .*not a zip archive"),
+        "truncated": (["sample", str(tmp_path / "truncated.npz")], "is not a valid checkpoint"),
+        "not a checkpoint": (["sample", str(tmp_path / "plain.npz")], "is not a valid checkpoint"),
+        "bad prime": (["sample", str(model), "--prime", "QQ"], "--prime: characters not in the vocabulary"),
+    }
+    (tmp_path / "garbage.npz").write_text("not a zip file")
+    (tmp_path / "truncated.npz").write_bytes(model.read_bytes()[:200])
+    np.savez(tmp_path / "plain.npz", a=np.zeros(3))
+    for name, (args, message) in cases.items():
+        capsys.readouterr()
+        assert charlm.main(args) == 1, name
+        err = capsys.readouterr().err
+        assert __import__("re").search(message, err), (name, err)
+    assert charlm.load(model).step == 2  # the failed resume did not touch the checkpoint
+
+
+@pytest.mark.parametrize("args", [["sample", "x.npz", "--temperature", "0"], ["train", "c.txt", "--steps", "-3"],
+                                  ["train", "c.txt", "--lr", "nan"], ["sample", "x.npz", "--seed", "-1"]])
+def test_cli_rejects_bad_numbers(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        charlm.main(args)
+    assert exit_info.value.code == 2
+    assert "expected" in capsys.readouterr().err
