@@ -54,6 +54,7 @@ def check_loss(loss: str, g: str) -> str:
 
 def target_tm(cache: ForwardCache, Y, loss: str) -> np.ndarray:
     """Validate the desired output Y against the forward pass and return it time-major (T, N, k)."""
+    given = np.asarray(Y).dtype
     Y = as_float_array("Y", Y, dtype=cache.dtype)
     expected = cache.y.shape
     if Y.shape != expected:
@@ -64,7 +65,8 @@ def target_tm(cache: ForwardCache, Y, loss: str) -> np.ndarray:
         if np.any(Y < 0):
             raise ValueError(f"Y: cross_entropy expects probabilities >= 0, got a minimum of {Y.min()}")
         sums = Y.sum(axis=-1)
-        tol = 1e3 * np.finfo(cache.dtype).eps  # room for rounding in soft labels
+        # room for the rounding of soft labels, in the precision they were given in
+        tol = 1e3 * np.finfo(given if given.kind == "f" else cache.dtype).eps
         worst = np.max(np.abs(sums - 1))
         if worst > tol:
             raise ValueError(f"Y: cross_entropy expects each Y_t to sum to 1, got a sum off by {worst:.3g}")
