@@ -31,7 +31,7 @@ from .io import load_params, save_params
 from .losses import cost, cost_gradient_y, output_error, per_step_cost
 from .optim import Adagrad, Adam, GradientDescent, Momentum, clip_by_global_norm, clip_elementwise, global_norm
 from .params import Params, init_params, num_params, unvec, vec
-from .train import History, train
+from .train import Diverged, History, train
 
 __version__ = "0.1.0"
 
@@ -66,6 +66,7 @@ __all__ = [
     "clip_elementwise",
     "train",
     "History",
+    "Diverged",
     "save_params",
     "load_params",
     "softmax",

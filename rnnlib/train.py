@@ -21,10 +21,10 @@ from ._checks import as_rng, check_int, check_positive
 from .backprop import backward_tm, gradients
 from .forward_pass import as_sequences, check_params, forward
 from .losses import check_loss, cost_and_error_tm
-from .optim import clip_by_global_norm, global_norm
+from .optim import clip_by_global_norm, clip_elementwise, global_norm
 from .params import NAMES, Params
 
-__all__ = ["History", "train"]
+__all__ = ["History", "Diverged", "train"]
 
 
 @dataclass
@@ -43,6 +43,22 @@ class History:
     grad_norm: list = field(default_factory=list)
 
 
+class Diverged(FloatingPointError):
+    """Training stopped because the cost or the gradient stopped being finite.
+
+    Attributes
+    ----------
+    step : int
+        The step at which it happened.
+    history : History
+        Everything recorded before that step.
+    """
+
+    def __init__(self, message: str, step: int, history: History):
+        super().__init__(message)
+        self.step, self.history = step, history
+
+
 def train(
     params: Params,
     X,
@@ -55,6 +71,7 @@ def train(
     f: str = "tanh",
     g: str = "softmax",
     clip_norm: float | None = None,
+    clip_value: float | None = None,
     freeze: tuple = (),
     rng=None,
 ):
@@ -77,7 +94,10 @@ def train(
     loss, f, g : str
         As for :func:`rnnlib.loss_and_grad`.
     clip_norm : float, optional
-        Clip each gradient to this global norm before the update.
+        Rescale each gradient to at most this global norm before the update.
+    clip_value : float, optional
+        Clamp every entry of each gradient to [-clip_value, clip_value]
+        before the update (applied after ``clip_norm`` if both are given).
     freeze : tuple of str
         Parameters to hold fixed, e.g. ``("W_hh",)``: with W_hh = 0 and frozen
         the network is a per-step MLP with no memory.
@@ -92,8 +112,9 @@ def train(
 
     Raises
     ------
-    FloatingPointError
-        If the cost becomes NaN or inf (the learning rate is too large).
+    Diverged
+        A FloatingPointError, if the cost or the gradient becomes NaN or inf
+        (the learning rate is too large); it carries the history so far.
     """
     check_params(params)
     check_loss(loss, g)
@@ -103,6 +124,8 @@ def train(
             raise ValueError(f"freeze: expected names among {NAMES}, got {name!r}")
     if clip_norm is not None:
         check_positive("clip_norm", clip_norm)
+    if clip_value is not None:
+        check_positive("clip_value", clip_value)
     X, batched = as_sequences(params, X)
     if not batched:
         raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {X.shape[1:]}")
@@ -135,12 +158,16 @@ def train(
                 grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
             norm = global_norm(grads)
         if not (np.isfinite(C) and np.isfinite(norm)):
-            raise FloatingPointError(
-                f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip"
+            raise Diverged(
+                f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip",
+                step,
+                history,
             )
         history.loss.append(C)
         history.grad_norm.append(norm)
         if clip_norm is not None:
             grads, _ = clip_by_global_norm(grads, clip_norm)
+        if clip_value is not None:
+            grads = clip_elementwise(grads, clip_value)
         params, state = optimizer.update(params, grads, state)  # 4. update
     return params, history

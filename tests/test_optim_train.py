@@ -141,3 +141,21 @@ def test_minibatches_visit_every_sequence_once_per_epoch(rng, monkeypatch):
     first, second = np.concatenate(seen[:3]), np.concatenate(seen[3:])
     assert sorted(first) == list(range(12)) and sorted(second) == list(range(12))
     assert not np.array_equal(first, second)  # a fresh order each epoch
+
+
+def test_divergence_keeps_the_history_so_far(rng):
+    X, Y = tasks.sine_continuation(16, 100, rng=1)
+    p0 = rnnlib.init_params(1, 16, 1, rng=2)
+    with pytest.raises(rnnlib.Diverged) as info:
+        rnnlib.train(p0, X, Y, optimizer=rnnlib.GradientDescent(lr=0.05), steps=400, g="identity")
+    assert isinstance(info.value, FloatingPointError)
+    assert len(info.value.history.loss) == info.value.step > 0
+    assert np.all(np.isfinite(info.value.history.loss))
+
+
+def test_clip_value_clamps_each_entry(rng):
+    X, Y = tasks.sine_continuation(8, 10, rng=rng)
+    p0 = rnnlib.init_params(1, 6, 1, rng=rng)
+    p, _ = rnnlib.train(p0, X, Y, optimizer=rnnlib.GradientDescent(lr=1.0), steps=1, g="identity", clip_value=1e-3)
+    step = np.abs(rnnlib.vec(p) - rnnlib.vec(p0))
+    assert step.max() == pytest.approx(1e-3, rel=1e-12)

@@ -2,10 +2,12 @@
 
 Usage: python tools/run_notebooks.py [PATH ...]   (folders are searched for *.ipynb)
 
-Each notebook runs in a fresh kernel from the book's folder, so that the stored
-outputs are exactly what nbval reproduces in `make test`.
+Each notebook runs in a fresh kernel from the book's folder, with the BLAS
+settings of `make test` (one OpenBLAS kernel, one thread), so that the stored
+outputs are exactly what nbval reproduces there.
 """
 
+import os
 import pathlib
 import sys
 import time
@@ -23,6 +25,7 @@ def notebooks(paths):
 
 
 def main(argv):
+    os.environ.update(OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="1")  # as in the Makefile
     for path in notebooks(argv or ["book"]):
         start = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
