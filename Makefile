@@ -26,11 +26,13 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --all
 
-# Notebook outputs are compared digit for digit, so the notebooks run with one
-# BLAS kernel and one thread: OpenBLAS otherwise picks its kernel by CPU model,
-# and both choices change the last bits of matrix products.
-# tools/run_notebooks.py sets the same two variables.
-REPRODUCIBLE := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
+# Notebook outputs are compared digit for digit, so the notebooks run on the same
+# arithmetic on every x86-64 machine with AVX2: one OpenBLAS kernel and one
+# thread (OpenBLAS otherwise picks its kernel by CPU model, and the kernel and
+# the thread count change the last bits of matrix products), and numpy's AVX2
+# code for exp, log and tanh even where AVX-512 is available (the two differ
+# in the last bit). tools/run_notebooks.py sets the same variables.
+REPRODUCIBLE := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 
 # The strict build fails on any warning: an equation, figure or reference that does not resolve.
 test: $(STAMP)

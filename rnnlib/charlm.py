@@ -32,13 +32,16 @@ import numpy as np
 
 from . import io as rio
 from ._checks import as_rng, check_choice, check_int, check_positive
-from .activations import softmax
+from .activations import log_softmax, softmax
 from .backprop import loss_grad_and_state
 from .forward_pass import forward
 from .optim import Adagrad, Adam, AdamState, clip_by_global_norm
 from .params import NAMES, Params, init_params
 
-__all__ = ["CharLMError", "Vocabulary", "Settings", "TrainState", "streams", "train", "sample", "save", "load", "main"]
+__all__ = [
+    "CharLMError", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample", "save", "load",
+    "main",
+]
 
 
 class CharLMError(ValueError):
@@ -156,12 +159,9 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     """
     steps = check_int("steps", steps, minimum=0)
     vocab, s = state.vocab, state.settings
-    if Vocabulary.from_text(text) != vocab:
-        theirs, ours = set(text), set(vocab.chars)
-        raise CharLMError(
-            "the text does not use the checkpoint's vocabulary: "
-            f"new characters {''.join(sorted(theirs - ours))!r}, missing characters {''.join(sorted(ours - theirs))!r}"
-        )
+    new = sorted(set(text) - set(vocab.chars))
+    if new:
+        raise CharLMError(f"the text does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}")
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
     optimizer = s.make_optimizer()
@@ -180,6 +180,20 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         if progress is not None:
             progress(step + 1, losses[-1])
     return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses)
+
+
+def evaluate(params: Params, vocab: Vocabulary, text: str) -> float:
+    """Average cross-entropy per character of predicting each next character of ``text``.
+
+    The network reads the text as one sequence from h_0 = 0; perplexity is
+    ``exp`` of the result.
+    """
+    if len(text) < 2:
+        raise CharLMError("the text needs at least two characters: one to read and one to predict")
+    codes = vocab.encode(text)
+    cache = forward(params, vocab.one_hot(codes[:-1]), f="tanh", g="softmax")
+    log_probs = log_softmax(cache.o)  # (T, k)
+    return float(-np.mean(log_probs[np.arange(len(codes) - 1), codes[1:]]))
 
 
 def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float = 1.0, prime: str = "", rng=None) -> str:

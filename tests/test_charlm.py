@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+import rnnlib
 from rnnlib import charlm
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 30
@@ -57,6 +58,24 @@ def test_checkpoint_round_trip(tmp_path, optimizer):
     back = charlm.load(tmp_path / "c.npz")
     assert back.settings == state.settings and back.vocab == state.vocab and back.step == 3
     assert not list(tmp_path.glob("*.tmp*"))  # written atomically
+
+
+def test_evaluate_is_the_cost_per_character():
+    state = charlm.train(charlm.start(TEXT, charlm.Settings(**SMALL)), TEXT, 50)
+    piece = TEXT[:60]
+    codes = state.vocab.encode(piece)
+    cache = rnnlib.forward(state.params, state.vocab.one_hot(codes[:-1]))
+    C = rnnlib.cost(cache, state.vocab.one_hot(codes[1:]), loss="cross_entropy")
+    assert charlm.evaluate(state.params, state.vocab, piece) == pytest.approx(C / 59, rel=1e-12)
+    untrained = charlm.start(TEXT, charlm.Settings(**SMALL))
+    assert charlm.evaluate(untrained.params, untrained.vocab, piece) == pytest.approx(np.log(untrained.vocab.size), rel=0.1)
+
+
+def test_training_on_part_of_the_vocabulary():
+    state = charlm.start(TEXT + "XYZ", charlm.Settings(**SMALL))
+    state = charlm.train(state, TEXT, 5)  # the text lacks X, Y, Z: that is fine
+    with pytest.raises(charlm.CharLMError, match="characters the model has never seen, 'Q'"):
+        charlm.train(state, TEXT + "Q", 1)
 
 
 def test_sampling():
@@ -128,7 +147,7 @@ def test_cli_bad_checkpoints(tmp_path, capsys):
     other = tmp_path / "other.txt"
     other.write_text("A completely different TEXT, with NEW letters! " * 20, encoding="utf-8")
     cases = {
-        "other vocabulary": (["train", str(other), "--resume", str(model), "--steps", "1"], "does not use the checkpoint's vocabulary"),
+        "other vocabulary": (["train", str(other), "--resume", str(model), "--steps", "1"], "does not fit the model's vocabulary: it has characters the model has never seen"),
         "garbage": (["sample", str(tmp_path / "garbage.npz")], "is not a valid checkpoint .*not a zip archive"),
         "truncated": (["sample", str(tmp_path / "truncated.npz")], "is not a valid checkpoint"),
         "not a checkpoint": (["sample", str(tmp_path / "plain.npz")], "is not a valid checkpoint"),

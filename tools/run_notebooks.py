@@ -2,9 +2,9 @@
 
 Usage: python tools/run_notebooks.py [PATH ...]   (folders are searched for *.ipynb)
 
-Each notebook runs in a fresh kernel from the book's folder, with the BLAS
-settings of `make test` (one OpenBLAS kernel, one thread), so that the stored
-outputs are exactly what nbval reproduces there.
+Each notebook runs in a fresh kernel from the book's folder, with the
+arithmetic settings of `make test` (see REPRODUCIBLE in the Makefile), so
+that the stored outputs are exactly what nbval reproduces there.
 """
 
 import os
@@ -25,7 +25,9 @@ def notebooks(paths):
 
 
 def main(argv):
-    os.environ.update(OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="1")  # as in the Makefile
+    os.environ.update(  # as REPRODUCIBLE in the Makefile
+        OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="1", NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
+    )
     for path in notebooks(argv or ["book"]):
         start = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
