@@ -31,7 +31,9 @@ def main(argv):
     for path in notebooks(argv or ["book"]):
         start = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
         nbformat.write(nb, path)
         print(f"{path}: {time.perf_counter() - start:.1f} s")
 
