@@ -55,9 +55,10 @@ def sigmoid(z, out=None):
     and e / (1 + e) for z < 0: no exponential can overflow, and tiny values in
     the left tail keep their full relative precision.
     """
+    negative = np.asarray(z) < 0  # before out, which may be z itself, is overwritten
     e = np.exp(-np.abs(z))
     out = np.divide(1.0, 1.0 + e, out=out)
-    np.multiply(out, e, out=out, where=np.asarray(z) < 0)
+    np.multiply(out, e, out=out, where=negative)
     return out
 
 
@@ -125,6 +126,12 @@ class Elementwise:
 
         Only y is read, so ``o`` may be None; ``out`` may be ``v``.
         """
+        if self.name == "identity":  # J = I: nothing to multiply
+            if out is None:
+                return v.copy()
+            if out is not v:
+                np.copyto(out, v)
+            return out
         return np.multiply(v, self.deriv_from_output(y), out=out)
 
 

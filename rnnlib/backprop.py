@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_finite
 from .activations import hidden_activation, output_activation
-from .forward_pass import ForwardCache, check_params, forward
+from .forward_pass import ForwardCache, check_params, run_forward
 from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
@@ -72,26 +72,68 @@ def _check_cache(params: Params, cache) -> None:
         )
 
 
-def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray, out=None) -> Signals:
-    """The delta recursion (bptt-delta), given e time-major with T + 1 rows.
+def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next):
+    """Run (bptt-delta) backwards over the steps t = t1, t1 - 1, ..., t0.
 
-    ``out``, if given, receives delta and may be ``cache.z_tm``: BPTT reads
-    f'(z_t) from h_t, so z is not needed again.
+    On entry D[t - t0] holds W_hy^T e_t; on exit it holds delta_t.
+    ``delta_next`` is delta_{t1+1}, or None when t1 = T (delta_{T+1} = 0).
+    Returns delta_{t0}, which the steps before t0 need.
     """
-    T, N, n = cache.T, cache.N, params.n
-    k = params.k
+    for t in range(t1, t0 - 1, -1):
+        if delta_next is not None:  # delta_{T+1} = 0: nothing flows back into the last step
+            D[t - t0] += delta_next @ W_hh  # + W_hh^T delta_{t+1}
+        D[t - t0] *= fprime(h[t])  # * f'(z_t)
+        delta_next = D[t - t0]
+    return delta_next
+
+
+def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray) -> Signals:
+    """The delta recursion (bptt-delta) for every step, given e time-major with T + 1 rows."""
+    T, N, n, k = cache.T, cache.N, params.n, params.k
     W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
     fprime = hidden_activation(cache.f).deriv_from_output  # f'(z_t) from h_t = f(z_t)
-    h = cache.h_tm
 
-    delta = np.empty((T + 1, N, n), cache.dtype) if out is None else out
+    delta = np.empty((T + 1, N, n), cache.dtype)
     delta[0] = np.nan  # there is no delta_0
     np.matmul(e[1:].reshape(T * N, k), W_hy, out=delta[1:].reshape(T * N, n))  # W_hy^T e_t for every t at once
-    for t in range(T, 0, -1):
-        if t < T:  # delta_{T+1} = 0: nothing flows back into the last step
-            delta[t] += delta[t + 1] @ W_hh  # + W_hh^T delta_{t+1}
-        delta[t] *= fprime(h[t])  # * f'(z_t)
+    delta_recursion(W_hh, fprime, cache.h_tm, delta[1:], 1, T, None)
     return Signals(e, delta, cache)
+
+
+def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_per_block: int = 1024) -> Params:
+    """:func:`gradients` of :func:`backward_tm`, without ever holding every delta_t at once.
+
+    The steps are processed backwards in blocks of about ``rows_per_block / N``
+    steps: each block runs the recursion, adds its share of the sums over t to
+    dC/dW_xh, dC/dW_hh and dC/db_h with one matrix product each, and passes
+    delta at its first step on to the next block.  Memory for delta is one
+    block instead of T steps; the arithmetic is the same, summed in another
+    order.
+    """
+    T, N, n, k, m = cache.T, cache.N, params.n, params.k, params.m
+    W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
+    fprime = hidden_activation(cache.f).deriv_from_output
+    x, h = cache.x_tm, cache.h_tm
+    E = e[1:].reshape(T * N, k)
+    W_xh_grad = np.zeros((n, m), cache.dtype)
+    W_hh_grad = np.zeros((n, n), cache.dtype)
+    b_h_grad = np.zeros(n, cache.dtype)
+    B = max(1, min(-(-rows_per_block // N), -(-T // 8)))  # steps per block: enough rows, and at most T/8
+    buffer = np.empty((B, N, n), cache.dtype)
+    carried = np.empty((N, n), cache.dtype)
+    delta_next = None  # delta_{T+1} = 0
+    for t1 in range(T, 0, -B):
+        t0 = max(1, t1 - B + 1)
+        D = buffer[: t1 - t0 + 1]  # D[t - t0] is delta_t
+        np.matmul(e[t0 : t1 + 1].reshape(-1, k), W_hy, out=D.reshape(-1, n))  # W_hy^T e_t
+        first = delta_recursion(W_hh, fprime, h, D, t0, t1, delta_next)
+        rows = D.reshape(-1, n)
+        W_xh_grad += rows.T @ x[t0 - 1 : t1].reshape(-1, m)  # sum over the block of delta_t x_t^T
+        W_hh_grad += rows.T @ h[t0 - 1 : t1].reshape(-1, n)  # ... of delta_t h_{t-1}^T
+        b_h_grad += rows.sum(axis=0)
+        np.copyto(carried, first)  # the buffer is overwritten by the next block
+        delta_next = carried
+    return Params(W_xh_grad, W_hh_grad, E.T @ h[1:].reshape(-1, n), b_h_grad, E.sum(axis=0))
 
 
 def backward(params: Params, cache: ForwardCache, dC_dy=None, *, e=None) -> Signals:
@@ -244,8 +286,7 @@ def loss_grad_and_state(params: Params, X, Y, *, loss: str = "mse", f: str = "ta
     """
     check_params(params)
     check_loss(loss, g)
-    cache = forward(params, X, f=f, g=g, h0=h0)
+    cache = run_forward(params, X, f=f, g=g, h0=h0, lean=True)  # keeps h and o only
     h_T = cache.h[..., -1, :].copy()
     C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t, no longer needed
-    signals = backward_tm(params, cache, e, out=cache.z_tm)  # delta_t overwrites z_t, likewise
-    return C, gradients(cache, signals), h_T
+    return C, streamed_gradients(params, cache, e), h_T

@@ -28,7 +28,7 @@ from ._checks import _shape_str, as_float_array, check_finite
 from .activations import hidden_activation, output_activation
 from .params import Params
 
-__all__ = ["ForwardCache", "forward", "check_params", "as_sequences"]
+__all__ = ["ForwardCache", "forward", "run_forward", "check_params", "as_sequences"]
 
 
 class ForwardCache:
@@ -39,7 +39,8 @@ class ForwardCache:
     x : ndarray of shape (T, m) or (N, T, m)
         The input, as a float array.
     z : ndarray of shape (T, n) or (N, T, n)
-        Hidden pre-activations z_1, ..., z_T.
+        Hidden pre-activations z_1, ..., z_T (None after a lean pass, which
+        does not keep them).
     h : ndarray of shape (T+1, n) or (N, T+1, n)
         Hidden states h_0 = 0, h_1, ..., h_T, so ``h[t]`` (or ``h[:, t]``) is h_t.
     o : ndarray of shape (T, k) or (N, T, k)
@@ -79,7 +80,7 @@ class ForwardCache:
         return self.h_tm.dtype
 
     x = property(lambda self: self.user_layout(self.x_tm))
-    z = property(lambda self: self.user_layout(self.z_tm[1:]))
+    z = property(lambda self: None if self.z_tm is None else self.user_layout(self.z_tm[1:]))
     h = property(lambda self: self.user_layout(self.h_tm))
     o = property(lambda self: self.user_layout(self.o_tm[1:]))
     y = property(lambda self: self.user_layout(self.y_tm[1:]))
@@ -189,6 +190,16 @@ def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax", h0=None) 
     y_t = g(o_t), with h_0 = 0.  The computation runs in the wider of the
     input's and the parameters' floating dtypes: float32 in, float32 out.
     """
+    return run_forward(params, X, f=f, g=g, h0=h0, lean=False)
+
+
+def run_forward(params: Params, X, *, f: str, g: str, h0=None, lean: bool) -> ForwardCache:
+    """The forward pass; with ``lean=True`` it stores only what BPTT needs.
+
+    A lean pass computes each z_t in the row of h that f(z_t) then replaces,
+    so ``z_tm`` is None, and for an identity output it lets y share o's
+    memory.  :func:`rnnlib.loss_and_grad` uses it; :func:`forward` does not.
+    """
     check_params(params)
     f_act, g_act = hidden_activation(f), output_activation(g)
     X, batched = as_sequences(params, X)
@@ -196,19 +207,29 @@ def forward(params: Params, X, *, f: str = "tanh", g: str = "softmax", h0=None) 
     n, k = params.n, params.k
     initial = as_initial_state(params, h0, N, batched, X.dtype)
     W_xh, W_hh, W_hy, b_h, b_y = (a.astype(X.dtype, copy=False) for a in params)
-    x, z, h, o, y = empty_buffers(X.dtype, (T, N, m), (T + 1, N, n), (T + 1, N, n), (T + 1, N, k), (T + 1, N, k))
+    alias_y = lean and g == "identity"
+    shapes = [(T, N, m), (T + 1, N, n), (T + 1, N, k)]
+    shapes += [] if alias_y else [(T + 1, N, k)]  # y
+    shapes += [] if lean else [(T + 1, N, n)]  # z
+    x, h, o, *rest = empty_buffers(X.dtype, *shapes)
+    y = o if alias_y else rest.pop(0)
+    z = h if lean else rest.pop(0)  # lean: z_t is written into h[t] and replaced by f(z_t) in place
     x[...] = np.swapaxes(X, 0, 1)  # time-major: x[t - 1] holds x_t of every sequence
-    z[0] = o[0] = y[0] = np.nan  # there is no z_0, o_0 or y_0
+    o[0] = y[0] = np.nan  # there is no o_0 or y_0
+    if not lean:
+        z[0] = np.nan  # ... nor z_0
     h[0] = 0.0 if initial is None else initial  # h_0 = 0 unless a state is carried over
 
     # W_xh x_t + b_h for every t and every sequence in one product over T*N rows
     np.matmul(x.reshape(T * N, m), W_xh.T, out=z[1:].reshape(T * N, n))
     z[1:] += b_h
+    W_hh_T = np.ascontiguousarray(W_hh.T)  # rows are sequences: (W_hh h)^T = h^T W_hh^T
     for t in range(1, T + 1):
-        z[t] += h[t - 1] @ W_hh.T  # (forward-z): + W_hh h_{t-1}
+        z[t] += h[t - 1] @ W_hh_T  # (forward-z): + W_hh h_{t-1}
         f_act(z[t], out=h[t])  # (forward-h): h_t = f(z_t)
 
     np.matmul(h[1:].reshape(T * N, n), W_hy.T, out=o[1:].reshape(T * N, k))  # (forward-o) for every t at once
     o[1:] += b_y
-    g_act(o[1:], out=y[1:])  # (forward-y)
-    return ForwardCache(x, z, h, o, y, f, g, batched)
+    if not alias_y:
+        g_act(o[1:], out=y[1:])  # (forward-y)
+    return ForwardCache(x, None if lean else z, h, o, y, f, g, batched)

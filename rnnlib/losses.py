@@ -174,5 +174,13 @@ def cost_and_error_tm(cache: ForwardCache, Y, loss: str, out=None):
     """
     check_loss(loss, cache.g)
     Y_tm = target_tm(cache, Y, loss)
-    C = float(np.sum(per_step_cost_tm(cache, Y_tm, loss)) / cache.N)
-    return C, output_error_tm(cache, Y_tm, loss, out=out)
+    if loss == "cross_entropy":  # the cost reads o, so it comes before e may overwrite o
+        C = float(np.sum(per_step_cost_tm(cache, Y_tm, loss)) / cache.N)
+        return C, output_error_tm(cache, Y_tm, loss, out=out)
+    e = np.empty_like(cache.y_tm) if out is None else out
+    e[0] = np.nan
+    d = np.subtract(cache.y_tm[1:], Y_tm, out=e[1:])  # d_t = y_t - Y_t = dC_t/dy_t, for every t
+    C = 0.5 * float(np.vdot(d, d)) / cache.N  # (1/N) sum_t 1/2 ||d_t||^2
+    d /= cache.N  # the batch average
+    output_activation(cache.g).vjp(None, cache.y_tm[1:], d, out=d)  # J_g(o_t)^T dC/dy_t
+    return C, e

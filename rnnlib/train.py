@@ -152,7 +152,7 @@ def train(
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
             cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
             C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
-            signals = backward_tm(params, cache, e, out=cache.z_tm)  # 2. backward pass; delta_t overwrites z_t
+            signals = backward_tm(params, cache, e)  # 2. backward pass: e_t and delta_t
             grads = gradients(cache, signals)  # 3. gradient (batch average)
             if freeze:
                 grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))

@@ -80,3 +80,13 @@ def test_sigmoid_is_accurate_in_both_tails():
     np.testing.assert_allclose(rnnlib.sigmoid(z), exact, rtol=1e-15, atol=0)
     out = np.empty_like(z)
     assert rnnlib.sigmoid(z, out=out) is out
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_activations_work_in_place(name, rng):
+    """The lean forward pass writes f(z) over z; every activation must allow out=z."""
+    act = hidden_activation(name)
+    z = rng.normal(size=(4, 5)) * 3
+    expected = act(z.copy())
+    assert act(z, out=z) is z
+    np.testing.assert_array_equal(z, expected)

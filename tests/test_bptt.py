@@ -180,3 +180,18 @@ def test_gradient_check_with_a_carried_state(f, g, loss, rng):
     _, with_h0 = rnnlib.loss_and_grad(params, X, Y, loss=loss, f=f, g=g, h0=h0)
     _, without = rnnlib.loss_and_grad(params, X, Y, loss=loss, f=f, g=g)
     assert not np.allclose(with_h0.W_hh, without.W_hh)  # h_0 enters dC/dW_hh through delta_1 h_0^T
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64, 10_000])
+def test_streamed_gradients_equal_the_full_backward_pass(rows, rng):
+    """Block by block or all at once, the same sums (up to their order of summation)."""
+    from rnnlib.backprop import backward_tm, streamed_gradients
+    from rnnlib.losses import cost_and_error_tm
+
+    params, X, Y = make_problem(rng, 3, 11, 2, 4, 3)
+    cache = rnnlib.forward(params, X)
+    _, e = cost_and_error_tm(cache, Y, "mse")
+    full = rnnlib.gradients(cache, backward_tm(params, cache, e))
+    streamed = streamed_gradients(params, cache, e, rows_per_block=rows)
+    for a, b in zip(full, streamed):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
