@@ -49,7 +49,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab book
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_loss_and_grad.py
+	$(BIN)/python benchmarks/run.py
 
 lock:
 	rm -rf .venv-lock

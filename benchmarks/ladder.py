@@ -60,16 +60,17 @@ def batched(params, X, Y):
 def hoisted(params, X, Y):
     W_xh, W_hh, W_hy, b_h, b_y = params
     N, T, m = X.shape
-    x = np.swapaxes(X, 0, 1)  # (T, N, m)
-    z = x @ W_xh.T + b_h  # every input projection at once
-    h = np.zeros((T + 1, N, params.n), X.dtype)
+    n, k = params.n, params.k
+    x = np.ascontiguousarray(np.swapaxes(X, 0, 1))  # (T, N, m)
+    z = (x.reshape(T * N, m) @ W_xh.T + b_h).reshape(T, N, n)  # every input projection in one product
+    h = np.zeros((T + 1, N, n), X.dtype)
     for t in range(T):
         h[t + 1] = np.tanh(z[t] + h[t] @ W_hh.T)
-    y = h[1:] @ W_hy.T + b_y  # every output at once
+    y = (h[1:].reshape(T * N, n) @ W_hy.T + b_y).reshape(T, N, k)  # every output in one product
     d = y - np.swapaxes(Y, 0, 1)
     C = 0.5 * np.sum(d**2) / N
     e = d / N
-    dh_out = e @ W_hy  # W_hy^T e_t for every t at once
+    dh_out = (e.reshape(T * N, k) @ W_hy).reshape(T, N, n)  # W_hy^T e_t for every t in one product
     grads = [np.zeros_like(a) for a in params]
     dW_xh, dW_hh, dW_hy, db_h, db_y = grads
     delta_next = np.zeros((N, params.n), X.dtype)
@@ -89,15 +90,15 @@ def stacked(params, X, Y):
     N, T, m = X.shape
     n, k = params.n, params.k
     x = np.ascontiguousarray(np.swapaxes(X, 0, 1))  # (T, N, m)
-    z = x @ W_xh.T + b_h
+    z = (x.reshape(T * N, m) @ W_xh.T + b_h).reshape(T, N, n)
     h = np.zeros((T + 1, N, n), X.dtype)
     for t in range(T):
         h[t + 1] = np.tanh(z[t] + h[t] @ W_hh.T)
-    y = h[1:] @ W_hy.T + b_y
+    y = (h[1:].reshape(T * N, n) @ W_hy.T + b_y).reshape(T, N, k)
     d = y - np.swapaxes(Y, 0, 1)
     C = 0.5 * np.sum(d**2) / N
     e = d / N
-    dh_out = e @ W_hy
+    dh_out = (e.reshape(T * N, k) @ W_hy).reshape(T, N, n)
     delta = np.zeros((T + 1, N, n), X.dtype)  # delta[T] = 0 is the boundary
     for t in range(T - 1, -1, -1):
         delta[t] = (dh_out[t] + delta[t + 1] @ W_hh) * (1 - h[t + 1] ** 2)

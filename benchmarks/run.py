@@ -21,8 +21,9 @@ identity output and the mean squared error):
 PyTorch is optional: `pip install -r benchmarks/requirements-torch.txt` into
 the same environment.  Without it the PyTorch comparisons are skipped and the
 script says so.  Timings take turns between implementations, round after
-round, and report medians; every speed-up is a ratio of times measured in the
-same run, because absolute times drift with the machine's load.
+round, and report medians; every speed-up is the median of the ratios
+measured within each round, because absolute times drift with the machine's
+load.
 """
 
 from __future__ import annotations
@@ -75,11 +76,24 @@ def problem(N, T, m, n, k, dtype, seed=0):
     return params, rng.normal(size=(N, T, m)).astype(dtype), rng.normal(size=(N, T, k)).astype(dtype)
 
 
-def time_alternately(fns: dict, repeat: int, inner: int = 3) -> dict:
-    """Median seconds per call of each function; they take turns, round after round."""
+def time_alternately(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05) -> dict:
+    """Median seconds per call of each function; they take turns, round after round.
+
+    Before each turn the script sleeps for ``pause`` seconds: the worker threads
+    of PyTorch's OpenMP (and of OpenBLAS) keep spinning for a few milliseconds
+    after a call, and measured right after one, the other library runs up to
+    twice as slow.
+    """
+    rounds = per_round(fns, repeat, inner, pause)
+    return {name: float(np.median(r)) for name, r in rounds.items()}
+
+
+def per_round(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05) -> dict:
+    """Seconds per call of each function in each round (the median of ``inner`` calls)."""
     rounds = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
+            time.sleep(pause)
             fn()  # warm-up: caches and allocator as in a training loop
             calls = []
             for _ in range(inner):
@@ -87,7 +101,7 @@ def time_alternately(fns: dict, repeat: int, inner: int = 3) -> dict:
                 fn()
                 calls.append(time.perf_counter() - start)
             rounds[name].append(float(np.median(calls)))
-    return {name: float(np.median(r)) for name, r in rounds.items()}
+    return rounds
 
 
 def agree(reference, other, dtype, what):
@@ -158,16 +172,14 @@ def measure_ladder(shape, repeat):
     return {"shape": dict(zip("NTmnk", shape)), "seconds": times}
 
 
-def matmul_gflops(shape, dtype, repeat):
-    """GFLOP/s of numpy matrix products of the sizes loss_and_grad uses."""
+def matmul_operands(shape, dtype):
+    """Operands of a plain matrix product like rnnlib's weight-gradient products, (n x NT) times (NT x n).
+
+    Two different arrays: for a.T @ a numpy calls a symmetric routine that does half the work.
+    """
     N, T, m, n, k = shape
     rng = np.random.default_rng(1)
-    # like the weight-gradient products; two different arrays, since for a.T @ a numpy calls a
-    # symmetric routine that does half the work
-    A, B = rng.normal(size=(N * T, n)).astype(dtype), rng.normal(size=(N * T, n)).astype(dtype)
-    state, W = rng.normal(size=(N, n)).astype(dtype), rng.normal(size=(n, n)).astype(dtype)  # like one step
-    times = time_alternately({"stacked": lambda: A.T @ B, "per step": lambda: state @ W}, repeat)
-    return {"stacked": 2 * N * T * n * n / times["stacked"] / 1e9, "per step": 2 * N * n * n / times["per step"] / 1e9}
+    return rng.normal(size=(N * T, n)).astype(dtype), rng.normal(size=(N * T, n)).astype(dtype)
 
 
 def measure_shape(name, shape, dtype, repeat, with_torch, with_literal):
@@ -181,17 +193,30 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_literal):
         step, result = torch_loss_and_grad(params, X, Y)
         agree(ours, result(), dtype, "PyTorch")
         fns["pytorch"] = step
+    A, B = matmul_operands(shape, dtype)
+    fns["matmul"] = lambda: A.T @ B
     inner = 1 if "literal" in fns and shape[0] * shape[1] > 1000 else 3
-    seconds = time_alternately(fns, repeat, inner=inner)
-    gflops = flops(*shape) / seconds["rnnlib"] / 1e9
+    rounds = per_round(fns, repeat, inner=inner)
+    seconds = {impl: float(np.median(r)) for impl, r in rounds.items()}
+    # each round times the implementations one right after the other, so the
+    # ratio within a round is little affected by drifts in the machine's speed
+    ratios = {
+        impl: float(np.median(np.array(rounds["rnnlib"]) / np.array(r)))
+        for impl, r in rounds.items()
+        if impl not in ("rnnlib", "matmul")
+    }
+    matmul_flop = 2 * A.shape[0] * A.shape[1] * B.shape[1]
+    share = np.median((flops(*shape) / np.array(rounds["rnnlib"])) / (matmul_flop / np.array(rounds["matmul"])))
     return {
         "name": name,
         "dtype": np.dtype(dtype).name,
         "shape": dict(zip("NTmnk", shape)),
-        "seconds": seconds,
+        "seconds": {impl: t for impl, t in seconds.items() if impl != "matmul"},
+        "rnnlib_over": ratios,
         "gflop": flops(*shape) / 1e9,
-        "rnnlib_gflops": gflops,
-        "matmul_gflops": matmul_gflops(shape, dtype, repeat),
+        "rnnlib_gflops": flops(*shape) / seconds["rnnlib"] / 1e9,
+        "matmul_gflops": matmul_flop / seconds["matmul"] / 1e9,
+        "share_of_matmul": float(share),
     }
 
 
@@ -226,9 +251,9 @@ def verdicts(results):
     out = {}
     lit = [r for r in results["comparisons"] if r["name"] == "literal target" and r["dtype"] == "float64"]
     if lit:
-        out["literal speed-up at the literal target shape, float64"] = lit[0]["seconds"]["literal"] / lit[0]["seconds"]["rnnlib"]
+        out["literal speed-up at the literal target shape, float64"] = 1 / lit[0]["rnnlib_over"]["literal"]
     vs_torch = {
-        f"{r['name']}, {r['dtype']}": r["seconds"]["rnnlib"] / r["seconds"]["pytorch"]
+        f"{r['name']}, {r['dtype']}": r["rnnlib_over"]["pytorch"]
         for r in results["comparisons"]
         if "pytorch" in r["seconds"] and r["name"] in ("medium", "large")
     }
@@ -236,14 +261,18 @@ def verdicts(results):
         out["time relative to PyTorch at medium and large, float64 and float32"] = vs_torch
     large = [r for r in results["comparisons"] if r["name"] == "large"]
     if large:
-        out["share of matrix-product GFLOP/s at the large shape"] = {
-            r["dtype"]: r["rnnlib_gflops"] / r["matmul_gflops"]["stacked"] for r in large
-        }
+        out["share of matrix-product GFLOP/s at the large shape"] = {r["dtype"]: r["share_of_matmul"] for r in large}
     if results["memory"]:
-        out["peak memory relative to the activations that must be stored"] = {
+        ratios = {
             f"{m['shape']['N']}x{m['shape']['T']}, n={m['shape']['n']}": m["peak_bytes"] / m["must_store_bytes"]
             for m in results["memory"]
         }
+        rows = results["growth"]["T"]  # the cost of one more timestep, without the parameter-sized part
+        T = np.array([r["T"] for r in rows], dtype=float)
+        slope_peak = np.polyfit(T, [r["peak_bytes"] for r in rows], 1)[0]
+        slope_must = np.polyfit(T, [r["must_store_bytes"] for r in rows], 1)[0]
+        ratios["per extra timestep (growth in T)"] = slope_peak / slope_must
+        out["peak memory relative to the activations that must be stored"] = ratios
     return out
 
 
@@ -273,13 +302,17 @@ def main(argv=None):
             "cpus": os.cpu_count(),
         },
         "targets": TARGETS,
-        "ladder": measure_ladder(shapes["literal target"], max(1, repeat // 2) if not args.quick else 1),
+        "ladder": [
+            measure_ladder(shapes[name], 1 if args.quick else max(1, repeat // 3))
+            for name in (("literal target",) if args.quick else ("literal target", "medium"))
+        ],
         "comparisons": [],
         "memory": [],
     }
-    print("ladder at N, T, m, n, k =", shapes["literal target"])
-    for name, seconds in results["ladder"]["seconds"].items():
-        print(f"  {name:20s} {1e3 * seconds:9.2f} ms  {results['ladder']['seconds']['literal loop'] / seconds:6.1f}x the literal loop")
+    for rung in results["ladder"]:
+        print("ladder at N, T, m, n, k =", tuple(rung["shape"].values()))
+        for name, seconds in rung["seconds"].items():
+            print(f"  {name:20s} {1e3 * seconds:9.2f} ms  {rung['seconds']['literal loop'] / seconds:6.1f}x the literal loop")
 
     print(f"\n{'shape':>15} {'dtype':>8} {'rnnlib ms':>10} {'literal ms':>11} {'pytorch ms':>11} {'vs torch':>9} {'GFLOP/s':>8} {'matmul GFLOP/s':>15}")
     for name, shape in shapes.items():
@@ -290,8 +323,8 @@ def main(argv=None):
             s = r["seconds"]
             lit = f"{1e3 * s['literal']:11.1f}" if "literal" in s else f"{'-':>11}"
             pt = f"{1e3 * s['pytorch']:11.1f}" if "pytorch" in s else f"{'-':>11}"
-            ratio = f"{s['rnnlib'] / s['pytorch']:9.2f}" if "pytorch" in s else f"{'-':>9}"
-            print(f"{name:>15} {r['dtype']:>8} {1e3 * s['rnnlib']:10.2f} {lit} {pt} {ratio} {r['rnnlib_gflops']:8.1f} {r['matmul_gflops']['stacked']:15.1f}")
+            ratio = f"{r['rnnlib_over']['pytorch']:9.2f}" if "pytorch" in s else f"{'-':>9}"
+            print(f"{name:>15} {r['dtype']:>8} {1e3 * s['rnnlib']:10.2f} {lit} {pt} {ratio} {r['rnnlib_gflops']:8.1f} {r['matmul_gflops']:15.1f}")
         results["memory"].append(peak_bytes(shape, np.float64))
 
     base = shapes["literal target"]
@@ -321,10 +354,11 @@ def plot(results, out):
     from rnnlib import plots
 
     plots.use_book_style()
-    fig, ax = plt.subplots()
-    ladder_times = results["ladder"]["seconds"]
-    ax.barh(list(ladder_times)[::-1], [1e3 * v for v in list(ladder_times.values())[::-1]])
-    ax.set(xscale="log", xlabel="ms per loss_and_grad")
+    fig, axes = plt.subplots(1, len(results["ladder"]), figsize=(4.5 * len(results["ladder"]), 2.8), squeeze=False)
+    for ax, rung in zip(axes[0], results["ladder"]):
+        times = rung["seconds"]
+        ax.barh(list(times)[::-1], [1e3 * v for v in list(times.values())[::-1]])
+        ax.set(xscale="log", xlabel="ms per loss_and_grad", title="N, T, m, n, k = " + ", ".join(map(str, rung["shape"].values())))
     fig.savefig(out / "ladder.png", bbox_inches="tight")
     plt.close(fig)
 

@@ -59,7 +59,10 @@ def as_float_array(name: str, a, *, dtype=None) -> np.ndarray:
 
 def check_finite(name: str, a: np.ndarray) -> None:
     """Raise ValueError if ``a`` holds NaN or inf, saying where the first one is."""
-    if not np.all(np.isfinite(a)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(a)):  # fast path, with no temporary array: NaN and inf make the sum non-finite
+            return
+    if not np.all(np.isfinite(a)):  # the sum may also have overflowed; look entry by entry
         bad = np.argwhere(~np.isfinite(a))[0]
         value = a[tuple(bad)]
         raise ValueError(
