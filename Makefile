@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test unit notebooks lab bench lock clean help
+.PHONY: book test unit notebooks lab bench screenshots lock clean help
 
 help:
 	@echo "make book       build the HTML book into _build/html (open _build/html/index.html)"
@@ -14,6 +14,7 @@ help:
 	@echo "make notebooks  re-run every notebook in place (Restart & Run All) and save"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make bench      run the benchmarks"
+	@echo "make screenshots  write docs/screenshots/, the first screen of every page"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required, found " + sys.version.split()[0])'
@@ -47,6 +48,9 @@ notebooks: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book
+
+screenshots: book
+	$(BIN)/python tools/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

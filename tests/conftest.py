@@ -51,3 +51,11 @@ def make_problem(rng, N, T, m, n, k, *, f="tanh", g="softmax", loss="mse", batch
 @pytest.fixture
 def rng():
     return np.random.default_rng(20260101)
+
+
+def pytest_report_header(config):
+    from browser import CHROMIUM
+
+    if CHROMIUM is None:
+        return "browser tests: SKIPPED, Chromium is not installed (Debian/Ubuntu: apt-get install -y chromium)"
+    return f"browser tests: Chromium at {CHROMIUM}"
