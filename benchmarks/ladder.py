@@ -57,7 +57,8 @@ def batched(params, X, Y):
     return C, rnnlib.Params(*grads)
 
 
-def hoisted(params, X, Y):
+def _hoisted_forward(params, X, Y):
+    """Forward pass with the input and output projections and W_hy^T e_t as single products."""
     W_xh, W_hh, W_hy, b_h, b_y = params
     N, T, m = X.shape
     n, k = params.n, params.k
@@ -71,11 +72,16 @@ def hoisted(params, X, Y):
     C = 0.5 * np.sum(d**2) / N
     e = d / N
     dh_out = (e.reshape(T * N, k) @ W_hy).reshape(T, N, n)  # W_hy^T e_t for every t in one product
+    return C, x, h, e, dh_out
+
+
+def hoisted(params, X, Y):
+    C, x, h, e, dh_out = _hoisted_forward(params, X, Y)
     grads = [np.zeros_like(a) for a in params]
     dW_xh, dW_hh, dW_hy, db_h, db_y = grads
-    delta_next = np.zeros((N, params.n), X.dtype)
-    for t in range(T - 1, -1, -1):
-        delta = (dh_out[t] + delta_next @ W_hh) * (1 - h[t + 1] ** 2)
+    delta_next = np.zeros_like(h[0])
+    for t in range(X.shape[1] - 1, -1, -1):  # gradients still summed step by step
+        delta = (dh_out[t] + delta_next @ params.W_hh) * (1 - h[t + 1] ** 2)
         dW_hy += e[t].T @ h[t + 1]
         db_y += e[t].sum(axis=0)
         dW_hh += delta.T @ h[t]
@@ -86,25 +92,14 @@ def hoisted(params, X, Y):
 
 
 def stacked(params, X, Y):
-    W_xh, W_hh, W_hy, b_h, b_y = params
-    N, T, m = X.shape
-    n, k = params.n, params.k
-    x = np.ascontiguousarray(np.swapaxes(X, 0, 1))  # (T, N, m)
-    z = (x.reshape(T * N, m) @ W_xh.T + b_h).reshape(T, N, n)
-    h = np.zeros((T + 1, N, n), X.dtype)
-    for t in range(T):
-        h[t + 1] = np.tanh(z[t] + h[t] @ W_hh.T)
-    y = (h[1:].reshape(T * N, n) @ W_hy.T + b_y).reshape(T, N, k)
-    d = y - np.swapaxes(Y, 0, 1)
-    C = 0.5 * np.sum(d**2) / N
-    e = d / N
-    dh_out = (e.reshape(T * N, k) @ W_hy).reshape(T, N, n)
-    delta = np.zeros((T + 1, N, n), X.dtype)  # delta[T] = 0 is the boundary
+    C, x, h, e, dh_out = _hoisted_forward(params, X, Y)
+    T, n, m, k = X.shape[1], params.n, params.m, params.k
+    delta = np.zeros((T + 1,) + h.shape[1:], X.dtype)  # delta[T] = 0 is the boundary
     for t in range(T - 1, -1, -1):
-        delta[t] = (dh_out[t] + delta[t + 1] @ W_hh) * (1 - h[t + 1] ** 2)
+        delta[t] = (dh_out[t] + delta[t + 1] @ params.W_hh) * (1 - h[t + 1] ** 2)
     D, E = delta[:T].reshape(-1, n), e.reshape(-1, k)  # rows: (t, sequence)
     return C, rnnlib.Params(
-        W_xh=D.T @ x.reshape(-1, m),
+        W_xh=D.T @ x.reshape(-1, m),  # each sum over t as one product
         W_hh=D.T @ h[:T].reshape(-1, n),
         W_hy=E.T @ h[1:].reshape(-1, n),
         b_h=D.sum(axis=0),
