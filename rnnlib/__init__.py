@@ -18,6 +18,9 @@ Modules, one per concept:
 - :mod:`rnnlib.train`: the training loop
 - :mod:`rnnlib.tasks`: synthetic sequence tasks
 - :mod:`rnnlib.io`: saving and loading parameters
+- :mod:`rnnlib.truncated`: truncated backpropagation through time
+- :mod:`rnnlib.diagnostics`: Jacobian products, vanishing and exploding gradients
+- :mod:`rnnlib.charlm`: a character-level language model and its command line
 - :mod:`rnnlib.plots`: the book's figures (needs matplotlib)
 - :mod:`rnnlib.display`: showing the library's source in the book
 """
