@@ -15,6 +15,14 @@ factor 1/N of the batch-averaged cost, the result is the notes' average
 (1/N) sum_i grad C^(i).  As in the forward pass, only the recursion for
 delta waits on the previous step: W_hy^T e_t for all t, and every gradient,
 are single matrix products.
+
+Two routes compute the same numbers.  :func:`backward` and :func:`gradients`
+keep every e_t and delta_t, for the book to look at.  :func:`loss_and_grad`,
+the one to train with, keeps only what it must: its forward pass does not
+store z_t, the output errors overwrite the outputs, and
+:func:`streamed_gradients` runs the recursion in blocks of steps, folding
+each block into the gradients at once.  Both routes share
+:func:`delta_recursion`.
 """
 
 from __future__ import annotations
@@ -27,7 +35,16 @@ from .forward_pass import ForwardCache, check_params, run_forward
 from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
-__all__ = ["Signals", "backward", "gradients", "bptt", "loss_and_grad", "loss_grad_and_state"]
+__all__ = [
+    "Signals",
+    "backward",
+    "gradients",
+    "bptt",
+    "loss_and_grad",
+    "loss_grad_and_state",
+    "delta_recursion",
+    "streamed_gradients",
+]
 
 
 class Signals:

@@ -13,8 +13,8 @@ the right cost with a gradient that contains one classic mistake:
 =============================  ==============================================================
 
 None of these is used for training.  They are written as one routine with
-one switch per mistake, so that each variant differs from the correct
-computation in exactly one place.
+one switch per mistake around the library's own backward pass, so that each
+variant differs from the correct computation in exactly one place.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import hidden_activation
-from .backprop import Signals, gradients
+from .backprop import Signals, backward_tm, delta_recursion, gradients
 from .forward_pass import forward
 from .losses import cost_and_error_tm, dC_dy_tm, target_tm
 from .optim import clip_by_global_norm
@@ -42,16 +42,18 @@ def _loss_and_grad_variant(
     if not average:
         e[1:] *= cache.N  # BUG: undoes the 1/N of the batch average
 
-    T, N, n = cache.T, cache.N, params.n
-    fprime = hidden_activation(f).deriv_from_output
-    delta = np.empty((T + 1, N, n), cache.dtype)
-    delta[1:] = e[1:] @ params.W_hy
-    for t in range(T, 0, -1):
-        if t < T and future:  # BUG when future is False: nothing flows back from step t + 1
-            delta[t] += delta[t + 1] @ params.W_hh
-        delta[t] *= fprime(cache.h_tm[t])
+    if future:
+        signals = backward_tm(params, cache, e)
+    else:  # BUG: each step alone, as if delta_{t+1} were 0 for every t
+        fprime = hidden_activation(f).deriv_from_output
+        delta = np.empty((cache.T + 1, cache.N, params.n), cache.dtype)
+        delta[1:] = e[1:] @ params.W_hy
+        for t in range(1, cache.T + 1):
+            delta_recursion(params.W_hh, fprime, cache.h_tm, delta[t : t + 1], t, t, None)
+        signals = Signals(e, delta, cache)
+    delta, n = signals.delta_tm, params.n
 
-    grads = gradients(cache, Signals(e, delta, cache))
+    grads = gradients(cache, signals)
     if h_t_for_h_prev:  # BUG: pairs delta_t with h_t instead of h_{t-1}
         W_hh = delta[1:].reshape(-1, n).T @ cache.h_tm[1:].reshape(-1, n)
         grads = Params(grads.W_xh, W_hh, grads.W_hy, grads.b_h, grads.b_y)
