@@ -24,6 +24,20 @@ def notebooks(paths):
             yield p
 
 
+def coalesce_streams(nb):
+    """Merge consecutive stream outputs of a cell, which arrive in chunks that vary from run to run."""
+    for cell in nb.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if last is not None and output.output_type == last.output_type == "stream" and output.name == last.name:
+                last.text += output.text
+            else:
+                merged.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = merged
+
+
 def main(argv):
     os.environ.update(  # as REPRODUCIBLE in the Makefile
         OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="1", NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
@@ -34,6 +48,7 @@ def main(argv):
         NotebookClient(
             nb, timeout=600, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
         ).execute()
+        coalesce_streams(nb)
         nbformat.write(nb, path)
         print(f"{path}: {time.perf_counter() - start:.1f} s")
 
