@@ -281,7 +281,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny shapes only, to check that everything runs")
     parser.add_argument("--repeat", type=int, default=None, help="rounds of timed calls (default 7, quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
-    parser.add_argument("--out", type=pathlib.Path, default=None, help="folder for results.json and plots")
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=None,
+        help="folder for results.json and plots (default: benchmarks/results, or results-without-pytorch without PyTorch)",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 7)
     shapes = QUICK_SHAPES if args.quick else SHAPES
@@ -336,7 +339,12 @@ def main(argv=None):
     for key, value in results["verdicts"].items():
         print(f"  {key} ({TARGETS[key]}): {json.dumps(value, default=lambda v: round(v, 3)) if isinstance(value, dict) else round(value, 2)}")
 
-    out = args.out if args.out is not None else (None if args.quick else OUT)
+    out = args.out
+    if out is None and not args.quick:
+        # the book's chapter on performance reads benchmarks/results/, which holds the PyTorch comparison
+        out = OUT if version is not None else OUT.parent / "results-without-pytorch"
+        if version is None:
+            print(f"\nwithout PyTorch the results go to {out.name}/, leaving the book's results/ as they are")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
