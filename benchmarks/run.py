@@ -289,7 +289,9 @@ def main(argv=None):
     repeat = args.repeat or (1 if args.quick else 7)
     shapes = QUICK_SHAPES if args.quick else SHAPES
     version = None if args.no_torch else torch_version()
-    if version is None:
+    if args.no_torch:
+        print("--no-torch: the PyTorch comparisons are skipped.")
+    elif version is None:
         print("PyTorch is not installed (pip install -r benchmarks/requirements-torch.txt): its comparisons are skipped.")
     else:
         import torch

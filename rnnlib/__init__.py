@@ -39,6 +39,9 @@ from .train import Diverged, History, train
 __version__ = "0.1.0"
 
 __all__ = [
+    "broken",
+    "reference",
+    "tasks",
     "Params",
     "init_params",
     "num_params",

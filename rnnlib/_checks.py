@@ -70,17 +70,6 @@ def check_finite(name: str, a: np.ndarray) -> None:
         )
 
 
-def check_shape(name: str, a: np.ndarray, expected: tuple, labels: str) -> None:
-    """Raise ValueError unless ``a.shape == expected``.
-
-    ``labels`` spells the expected shape in the notes' symbols, e.g. ``"(N, T, k)"``.
-    """
-    if a.shape != tuple(expected):
-        raise ValueError(
-            f"{name}: expected shape {labels} = {_shape_str(expected)}, got {_shape_str(a.shape)}"
-        )
-
-
 def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float after checking it is a finite positive number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
