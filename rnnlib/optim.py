@@ -98,10 +98,15 @@ class Momentum:
 
 @dataclass(frozen=True)
 class Adagrad:
-    """s' = s + (grad C)^2,  v' = v - lr grad C / (sqrt(s') + eps), as in min-char-rnn."""
+    """Adagrad as in min-char-rnn: s' = s + (grad C)^2,  v' = v - lr grad C / sqrt(s' + eps).
+
+    eps sits inside the square root, as in min-char-rnn (``mem + 1e-8``):
+    where the summed squares are tiny, the step is damped to about
+    lr |grad C| / sqrt(eps) rather than a full step of size lr.
+    """
 
     lr: float = 0.1
-    eps: float = 1e-8  # keeps the first steps finite where s = 0
+    eps: float = 1e-8  # added to s' under the square root; keeps the step finite where s' = 0
 
     def __post_init__(self):
         check_positive("lr", self.lr)
@@ -113,7 +118,7 @@ class Adagrad:
     def update(self, params: Params, grads: Params, state: Params):
         _check_pair(params, grads)
         s = state.map(lambda s, dv: s + dv * dv, grads)
-        new = params.map(lambda v, dv, s: v - self.lr * dv / (np.sqrt(s) + self.eps), grads, s)
+        new = params.map(lambda v, dv, s: v - self.lr * dv / np.sqrt(s + self.eps), grads, s)
         return new, s
 
 

@@ -29,6 +29,19 @@ def test_adagrad_first_step_moves_each_entry_by_lr(rng):
     np.testing.assert_allclose(rnnlib.vec(p) - rnnlib.vec(new), 0.01 * np.sign(rnnlib.vec(g)), rtol=1e-9, atol=1e-12)
 
 
+def test_adagrad_puts_eps_under_the_square_root_as_min_char_rnn():
+    # min-char-rnn: mem += d * d;  p += -lr * d / np.sqrt(mem + 1e-8)
+    p = rnnlib.Params(*(np.zeros(s) for s in [(1, 1), (1, 1), (1, 1), (1,), (1,)]))
+    g = p.map(lambda a: np.full_like(a, 1e-5))
+    opt = rnnlib.Adagrad(lr=0.1, eps=1e-8)
+    new, s = opt.update(p, g, opt.init(p))
+    step = -rnnlib.vec(new)
+    expected = 0.1 * 1e-5 / np.sqrt(1e-10 + 1e-8)  # 0.0995 lr, not the full lr
+    np.testing.assert_allclose(step, expected, rtol=1e-12)
+    assert np.all(step < 0.1 * 0.1)
+    np.testing.assert_allclose(rnnlib.vec(s), 1e-10, rtol=1e-12)
+
+
 def test_adam_matches_its_definition(rng):
     p = random_params(rng, 2, 3, 2)
     grads = [random_params(rng, 2, 3, 2) for _ in range(3)]
