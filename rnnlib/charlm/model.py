@@ -1,4 +1,4 @@
-"""A character-level language model: the classic min-char-rnn task, done with rnnlib.
+"""The model of :mod:`rnnlib.charlm`: vocabulary, settings, training, evaluation and sampling.
 
 The network reads a text one character at a time (one-hot, m = k = vocabulary
 size) and at every step predicts the next character with a softmax output and
@@ -7,45 +7,44 @@ training step takes the next chunk of T characters of every stream, carries
 the hidden state over from the previous chunk and backpropagates within the
 chunk (truncated BPTT with k1 = k2 = T).  The gradient is clipped by its
 global norm, then Adam or Adagrad updates the parameters.
-
-Command line::
-
-    python -m rnnlib.charlm train CORPUS.txt --out model.npz [--steps 2000] [...]
-    python -m rnnlib.charlm train CORPUS.txt --resume model.npz --steps 1000
-    python -m rnnlib.charlm sample model.npz [--length 400] [--temperature 0.8] [--seed 1]
-
-Checkpoints are .npz files without pickle: parameters, vocabulary, optimiser
-state, carried hidden state, step counter and settings.  Resuming continues
-exactly where the checkpoint stopped.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
-import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import io as rio
-from ._checks import as_rng, check_choice, check_int, check_positive
-from .activations import log_softmax, softmax
-from .backprop import loss_grad_and_state
-from .forward_pass import forward
-from .optim import Adagrad, Adam, AdamState, clip_by_global_norm
-from .params import NAMES, Params, init_params
+from .._checks import as_rng, check_choice, check_int, check_positive
+from ..activations import log_softmax, softmax
+from ..backprop import loss_grad_and_state
+from ..forward_pass import forward
+from ..optim import Adagrad, Adam, clip_by_global_norm
+from ..params import Params, init_params
 
-__all__ = [
-    "CharLMError", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample", "save", "load",
-    "main",
-]
+__all__ = ["CharLMError", "Diverged", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample"]
 
 
 class CharLMError(ValueError):
     """Bad input to the language model: a message meant for the user."""
+
+
+class Diverged(CharLMError):
+    """Training produced a non-finite loss or non-finite parameters.
+
+    Attributes
+    ----------
+    step : int
+        The step (counted from 1) whose loss or update was not finite.
+    loss : float
+        The cost per character of that step.
+    """
+
+    def __init__(self, step: int, loss: float):
+        self.step, self.loss = step, loss
+        what = f"the loss became {loss}" if not math.isfinite(loss) else "the parameters became non-finite"
+        super().__init__(f"{what} at step {step}: training diverged (a smaller learning rate may help)")
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,8 @@ class Vocabulary:
         unknown = sorted(set(text) - set(lookup))
         if unknown:
             raise CharLMError(f"characters not in the vocabulary: {''.join(unknown)!r}")
-        return np.fromiter((lookup[c] for c in text), dtype=np.int64, count=len(text))
+        # np.intp, the platform's index type: int64 indices cannot be cast to a 32-bit intp (Pyodide)
+        return np.fromiter((lookup[c] for c in text), dtype=np.intp, count=len(text))
 
     def decode(self, indices) -> str:
         return "".join(self.chars[i] for i in indices)
@@ -116,6 +116,7 @@ class TrainState:
     h: np.ndarray  # (N, n): the hidden state carried into the next chunk
     step: int = 0
     losses: list = field(default_factory=list)  # cost per character of every step so far
+    extra: dict = field(default_factory=dict)  # name -> number: the command line's own records, saved alongside
 
 
 def streams(indices: np.ndarray, N: int, T: int) -> np.ndarray:
@@ -156,6 +157,12 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     Each step: the next chunk of every stream, forward from the carried state,
     cross-entropy, BPTT within the chunk, clipping, one optimiser update.
     When the streams are used up, the next epoch starts over from h = 0.
+    ``progress(step, loss)``, if given, is called after every step.
+
+    Raises
+    ------
+    Diverged
+        As soon as a step's loss or the updated parameters are not finite.
     """
     steps = check_int("steps", steps, minimum=0)
     vocab, s = state.vocab, state.settings
@@ -177,9 +184,11 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         grads, _ = clip_by_global_norm(grads, s.clip)
         params, opt_state = optimizer.update(params, grads, opt_state)
         losses.append(C / s.seq_length)  # nats per character
+        if not (math.isfinite(losses[-1]) and all(np.isfinite(a).all() for a in params)):
+            raise Diverged(step + 1, losses[-1])  # NaN or inf would only spread from here
         if progress is not None:
             progress(step + 1, losses[-1])
-    return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses)
+    return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra))
 
 
 def evaluate(params: Params, vocab: Vocabulary, text: str) -> float:
@@ -193,7 +202,7 @@ def evaluate(params: Params, vocab: Vocabulary, text: str) -> float:
     codes = vocab.encode(text)
     cache = forward(params, vocab.one_hot(codes[:-1]), f="tanh", g="softmax")
     log_probs = log_softmax(cache.o)  # (T, k)
-    return float(-np.mean(log_probs[np.arange(len(codes) - 1), codes[1:]]))
+    return float(-np.mean(log_probs[np.arange(len(codes) - 1, dtype=np.intp), codes[1:]]))
 
 
 def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float = 1.0, prime: str = "", rng=None) -> str:
@@ -224,227 +233,3 @@ def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float
         h = cache.h[-1]
         probs = softmax(cache.o[-1] / temperature)
     return vocab.decode(out)
-
-
-# --- checkpoints ---------------------------------------------------------------
-
-
-def _opt_arrays(opt_state) -> dict:
-    if isinstance(opt_state, AdamState):
-        arrays = {"adam_step": np.array(opt_state.step)}
-        for prefix, p in (("adam_m", opt_state.m), ("adam_v", opt_state.v)):
-            arrays.update({f"{prefix}_{name}": a for name, a in p.items()})
-        return arrays
-    return {f"adagrad_s_{name}": a for name, a in opt_state.items()}
-
-
-def _opt_state(settings: Settings, arrays: dict):
-    def params(prefix):
-        return Params(*(arrays[f"{prefix}_{name}"] for name in NAMES))
-
-    if settings.optimizer == "adam":
-        return AdamState(int(arrays["adam_step"]), params("adam_m"), params("adam_v"))
-    return params("adagrad_s")
-
-
-def save(path, state: TrainState) -> None:
-    """Write a checkpoint (.npz, no pickle); the file appears complete or not at all."""
-    extra = {f"setting_{key}": np.array(value) for key, value in asdict(state.settings).items()}
-    extra.update(_opt_arrays(state.opt_state))
-    tmp = f"{os.fspath(path)}.tmp.npz"
-    rio.save_params(
-        tmp,
-        state.params,
-        vocab=np.array(list(state.vocab.chars)),
-        h=state.h,
-        step=np.array(state.step),
-        losses=np.array(state.losses, dtype=np.float64),
-        **extra,
-    )
-    os.replace(tmp, path)
-
-
-def load(path) -> TrainState:
-    """Read a checkpoint written by :func:`save`.
-
-    Raises
-    ------
-    CharLMError
-        If the file is missing, not an .npz, or not a complete checkpoint.
-    """
-    try:
-        params, extra = rio.load_params(path, with_extra=True)
-        settings = Settings(
-            **{
-                key: type(default)(extra[f"setting_{key}"].item())
-                for key, default in asdict(Settings()).items()
-            }
-        )
-        vocab = Vocabulary("".join(extra["vocab"].tolist()))
-        state = TrainState(
-            params,
-            vocab,
-            settings,
-            _opt_state(settings, extra),
-            extra["h"],
-            int(extra["step"]),
-            extra["losses"].tolist(),
-        )
-    except FileNotFoundError:
-        raise CharLMError(f"checkpoint {os.fspath(path)!r} does not exist") from None
-    except (KeyError, ValueError, TypeError) as exc:
-        raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint ({exc})") from None
-    if params.m != vocab.size or params.k != vocab.size or state.h.shape != (settings.batch, settings.hidden):
-        raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint (its arrays do not fit together)")
-    return state
-
-
-# --- command line ----------------------------------------------------------------
-
-
-def read_corpus(path) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise CharLMError(f"corpus {os.fspath(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise CharLMError(f"corpus {os.fspath(path)!r} is a directory, not a text file") from None
-    except UnicodeDecodeError as exc:
-        raise CharLMError(f"corpus {os.fspath(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not text:
-        raise CharLMError(f"corpus {os.fspath(path)!r} is empty")
-    return text
-
-
-class Progress:
-    """A one-line progress bar with the running loss, on stderr."""
-
-    def __init__(self, total: int, start: int, stream=None, every: int = 50):
-        self.total, self.start, self.stream, self.every = total, start, stream or sys.stderr, every
-        self.began = time.perf_counter()
-        self.running = None
-        self.interactive = getattr(self.stream, "isatty", lambda: False)()
-
-    def __call__(self, step: int, loss: float) -> None:
-        self.running = loss if self.running is None else 0.98 * self.running + 0.02 * loss  # smoothed
-        done = step - self.start
-        if not (self.interactive or done % self.every == 0 or step == self.total):
-            return
-        width = 24
-        filled = int(width * done / max(1, self.total - self.start))
-        rate = done / max(1e-9, time.perf_counter() - self.began)
-        line = (
-            f"step {step:>6d}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
-            f"loss {self.running:.3f} nats/char (perplexity {math.exp(self.running):.2f}), {rate:.0f} steps/s"
-        )
-        self.stream.write(("\r" + line) if self.interactive else line + "\n")
-        if self.interactive and step == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def _cmd_train(args) -> int:
-    text = read_corpus(args.corpus)
-    if args.resume:
-        state = load(args.resume)
-    else:
-        settings = Settings(
-            hidden=args.hidden, seq_length=args.seq_length, batch=args.batch, optimizer=args.optimizer,
-            lr=args.lr, clip=args.clip, seed=args.seed,
-        )
-        state = start(text, settings)
-    out = args.out or args.resume
-    total = state.step + args.steps
-    progress = Progress(total, state.step, every=args.every)
-    remaining = args.steps
-    while remaining > 0:  # train and save in blocks, so that an interruption loses little
-        block = min(args.every, remaining)
-        state = train(state, text, block, progress=progress)
-        save(out, state)
-        remaining -= block
-    print(f"saved {out} after step {state.step}; last loss {state.losses[-1]:.3f} nats/char")
-    return 0
-
-
-def _cmd_sample(args) -> int:
-    state = load(args.checkpoint)
-    try:
-        state.vocab.encode(args.prime)
-    except CharLMError as exc:
-        raise CharLMError(f"--prime: {exc}") from None
-    text = sample(state.params, state.vocab, length=args.length, temperature=args.temperature, prime=args.prime, rng=args.seed)
-    print(args.prime + text)
-    return 0
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
-    return number
-
-
-def _int_at_least(minimum: int):
-    def convert(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {value!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {number}")
-        return number
-
-    return convert
-
-
-_positive_int, _nonnegative_int = _int_at_least(1), _int_at_least(0)
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m rnnlib.charlm", description="A character-level RNN language model.")
-    sub = p.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train on a UTF-8 text file, or resume from a checkpoint")
-    t.add_argument("corpus", help="a UTF-8 text file")
-    t.add_argument("--out", help="checkpoint to write (default: the --resume file, else model.npz)")
-    t.add_argument("--resume", help="continue from this checkpoint (its settings are kept)")
-    t.add_argument("--steps", type=_positive_int, default=1000, help="training steps to run (default 1000)")
-    t.add_argument("--every", type=_positive_int, default=100, help="save and report every this many steps")
-    defaults = Settings()
-    t.add_argument("--hidden", type=_positive_int, default=defaults.hidden, help="hidden units n")
-    t.add_argument("--seq-length", type=_positive_int, default=defaults.seq_length, help="characters per chunk T")
-    t.add_argument("--batch", type=_positive_int, default=defaults.batch, help="parallel streams N")
-    t.add_argument("--optimizer", choices=("adam", "adagrad"), default=defaults.optimizer)
-    t.add_argument("--lr", type=_positive_float, default=defaults.lr, help="learning rate")
-    t.add_argument("--clip", type=_positive_float, default=defaults.clip, help="global gradient norm limit")
-    t.add_argument("--seed", type=_nonnegative_int, default=defaults.seed, help="seed of the initial parameters")
-    s = sub.add_parser("sample", help="generate text from a checkpoint")
-    s.add_argument("checkpoint")
-    s.add_argument("--length", type=_positive_int, default=400, help="characters to generate")
-    s.add_argument("--temperature", type=_positive_float, default=1.0, help="> 0; below 1 is more conservative")
-    s.add_argument("--prime", default="", help="text the network reads before generating")
-    s.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the sampling")
-    return p
-
-
-def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        if args.command == "train":
-            if args.out is None and args.resume is None:
-                args.out = "model.npz"
-            return _cmd_train(args)
-        return _cmd_sample(args)
-    except CharLMError as exc:
-        print(f"python -m rnnlib.charlm {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted; the last checkpoint written is complete", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Checkpoints of :mod:`rnnlib.charlm`: one .npz file (no pickle) holding a whole training state.
+
+A checkpoint stores the parameters, the vocabulary, the optimiser's state,
+the hidden state carried into the next chunk, the step counter, the cost of
+every step so far, the settings, and the command line's own records
+(``TrainState.extra``).  Loading checks everything a later step relies on, so
+a damaged file is refused with one sentence instead of failing later.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, fields
+
+import numpy as np
+
+from .. import io as rio
+from .._checks import check_finite
+from ..optim import AdamState
+from ..params import NAMES, Params
+from .model import CharLMError, Settings, TrainState, Vocabulary
+
+__all__ = ["save", "load"]
+
+
+def _opt_arrays(opt_state) -> dict:
+    if isinstance(opt_state, AdamState):
+        arrays = {"adam_step": np.array(opt_state.step, dtype=np.int64)}
+        for prefix, p in (("adam_m", opt_state.m), ("adam_v", opt_state.v)):
+            arrays.update({f"{prefix}_{name}": a for name, a in p.items()})
+        return arrays
+    return {f"adagrad_s_{name}": a for name, a in opt_state.items()}
+
+
+def _opt_state(settings: Settings, arrays: dict):
+    def params(prefix):
+        return Params(*(arrays[f"{prefix}_{name}"] for name in NAMES))
+
+    if settings.optimizer == "adam":
+        return AdamState(int(arrays["adam_step"]), params("adam_m"), params("adam_v"))
+    return params("adagrad_s")
+
+
+def save(path, state: TrainState) -> None:
+    """Write a checkpoint (.npz, no pickle); the file appears complete or not at all.
+
+    The arrays go to a temporary file first, which then replaces ``path`` in
+    one operation; an interruption (Ctrl-C) leaves ``path`` as it was.
+    """
+    extra = {f"setting_{key}": np.array(value) for key, value in asdict(state.settings).items()}
+    extra.update(_opt_arrays(state.opt_state))
+    extra.update({f"extra_{key}": np.array(value, dtype=np.float64) for key, value in state.extra.items()})
+    tmp = f"{os.fspath(path)}.tmp.npz"
+    try:
+        rio.save_params(
+            tmp,
+            state.params,
+            vocab=np.array(list(state.vocab.chars)),
+            h=state.h,
+            step=np.array(state.step, dtype=np.int64),
+            losses=np.array(state.losses, dtype=np.float64),
+            **extra,
+        )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _setting(extra: dict, name: str, default):
+    value = extra[f"setting_{name}"]
+    if value.shape != ():
+        raise ValueError(f"setting_{name} has shape {value.shape}, expected a single value")
+    value = value.item()
+    kind = type(default)
+    if kind is float and isinstance(value, int):
+        value = float(value)
+    if type(value) is not kind:
+        raise ValueError(f"setting_{name} is {value!r}, expected a {kind.__name__}")
+    return value
+
+
+def _read(path) -> TrainState:
+    params, extra = rio.load_params(path, with_extra=True)
+    defaults = Settings()
+    settings = Settings(**{f.name: _setting(extra, f.name, getattr(defaults, f.name)) for f in fields(Settings)})
+    chars = extra["vocab"].tolist()
+    if extra["vocab"].ndim != 1 or any(len(c) != 1 for c in chars) or chars != sorted(set(chars)):
+        raise ValueError("its vocabulary is not a sorted list of distinct characters")
+    vocab = Vocabulary("".join(chars))
+    V, n = vocab.size, settings.hidden
+    shapes = {"W_xh": (n, V), "W_hh": (n, n), "W_hy": (V, n), "b_h": (n,), "b_y": (V,)}
+    opt_state = _opt_state(settings, extra)
+    groups = {"": params}
+    if settings.optimizer == "adam":
+        groups.update(adam_m_=opt_state.m, adam_v_=opt_state.v)
+    else:
+        groups["adagrad_s_"] = opt_state
+    for prefix, group in groups.items():
+        for name, a in group.items():
+            if a.shape != shapes[name] or a.dtype.kind != "f":
+                raise ValueError(f"{prefix}{name} has shape {a.shape} and dtype {a.dtype}, expected {shapes[name]} floats")
+            check_finite(f"{prefix}{name}", a)
+    h, losses, step = extra["h"], extra["losses"], extra["step"]
+    if h.shape != (settings.batch, n) or h.dtype.kind != "f":
+        raise ValueError(f"h has shape {h.shape}, expected {(settings.batch, n)}")
+    check_finite("h", h)
+    if step.shape != () or step.dtype.kind not in "iu" or int(step) < 0:
+        raise ValueError(f"step is {step!r}, expected an integer >= 0")
+    if losses.shape != (int(step),) or losses.dtype.kind != "f":
+        raise ValueError(f"losses has shape {losses.shape}, expected ({int(step)},) after step {int(step)}")
+    check_finite("losses", losses)
+    if settings.optimizer == "adam" and opt_state.step != int(step):
+        raise ValueError(f"adam_step is {opt_state.step}, expected the step counter {int(step)}")
+    records = {}
+    for key, value in extra.items():
+        if key.startswith("extra_"):
+            if value.shape != () or not np.isfinite(value):
+                raise ValueError(f"{key} is {value!r}, expected one finite number")
+            records[key[len("extra_"):]] = float(value)
+    return TrainState(params, vocab, settings, opt_state, h, int(step), losses.tolist(), records)
+
+
+def load(path) -> TrainState:
+    """Read a checkpoint written by :func:`save`, checking every array.
+
+    Raises
+    ------
+    CharLMError
+        If the file is missing, not an .npz, not a complete checkpoint, or
+        holds arrays of the wrong shape, dtype or with NaN or inf; the
+        message is one line naming the file and the first problem found.
+    """
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        raise CharLMError(f"checkpoint {os.fspath(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise CharLMError(f"checkpoint {os.fspath(path)!r} is a directory") from None
+    except KeyError as exc:
+        raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint (it lacks {exc})") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        reason = str(exc).replace("\n", " ")
+        raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint ({reason})") from None
