@@ -1,5 +1,6 @@
 """The character-level language model: library functions and the command line."""
 
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,21 @@ from rnnlib import charlm
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 30
 SMALL = dict(hidden=16, seq_length=8, batch=4, lr=0.01, clip=5.0, seed=3)
+
+
+def test_codes_are_platform_indices():
+    # under Pyodide intp is 32-bit and np.bincount refuses int64 input; np.intp works everywhere
+    codes = charlm.Vocabulary.from_text(TEXT).encode(TEXT)
+    assert codes.dtype == np.intp
+    assert charlm.streams(codes, N=4, T=5).dtype == np.intp
+    assert np.bincount(codes).sum() == len(TEXT)
+
+
+def test_training_stops_when_it_diverges():
+    state = charlm.start(TEXT, charlm.Settings(**{**SMALL, "lr": 1e308}))
+    with np.errstate(all="ignore"), pytest.raises(charlm.Diverged, match="at step [0-9]+: training diverged") as info:
+        charlm.train(state, TEXT, 50)
+    assert 1 <= info.value.step <= 50
 
 
 def test_vocabulary_round_trip():
@@ -92,7 +108,7 @@ def test_cli_end_to_end(tmp_path, capsys):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(TEXT, encoding="utf-8")
     model = tmp_path / "model.npz"
-    args = ["train", str(corpus), "--out", str(model), "--steps", "20", "--every", "10", "--hidden", "16",
+    args = ["train", str(corpus), "--out", str(model), "--steps", "20", "--save-every", "10", "--hidden", "16",
             "--seq-length", "8", "--batch", "4"]
     assert charlm.main(args) == 0
     assert charlm.load(model).step == 20
@@ -110,10 +126,10 @@ def test_module_runs_as_a_program(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "rnnlib.charlm", "train", str(corpus), "--out", str(tmp_path / "m.npz"), "--steps", "3",
          "--hidden", "8", "--seq-length", "5", "--batch", "2"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
     )
     assert run.returncode == 0, run.stderr
-    assert "step      3/3" in run.stderr and "loss" in run.stderr
+    assert "m.npz at step 3; training loss" in run.stderr
     bad = subprocess.run([sys.executable, "-m", "rnnlib.charlm", "sample", str(tmp_path / "nope.npz")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr

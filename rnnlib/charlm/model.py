@@ -31,20 +31,32 @@ class CharLMError(ValueError):
 
 
 class Diverged(CharLMError):
-    """Training produced a non-finite loss or non-finite parameters.
+    """Training produced a non-finite loss, gradient or parameter.
 
     Attributes
     ----------
     step : int
-        The step (counted from 1) whose loss or update was not finite.
-    loss : float
-        The cost per character of that step.
+        The step (counted from 1) at which the first NaN or inf appeared.
+    what : str
+        Which quantity became non-finite, e.g. "the loss became nan".
     """
 
-    def __init__(self, step: int, loss: float):
-        self.step, self.loss = step, loss
-        what = f"the loss became {loss}" if not math.isfinite(loss) else "the parameters became non-finite"
+    def __init__(self, step: int, what: str):
+        self.step, self.what = step, what
         super().__init__(f"{what} at step {step}: training diverged (a smaller learning rate may help)")
+
+
+class _Guarded:
+    """An optimiser that stops training with :class:`Diverged` at the first non-finite gradient."""
+
+    def __init__(self, optimizer, step: int):
+        self.optimizer, self.step = optimizer, step
+
+    def update(self, params: Params, grads: Params, state):
+        self.step += 1
+        if not all(np.isfinite(g).all() for g in grads):
+            raise Diverged(self.step, "the gradient became non-finite")
+        return self.optimizer.update(params, grads, state)
 
 
 @dataclass(frozen=True)
@@ -162,7 +174,7 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     Raises
     ------
     Diverged
-        As soon as a step's loss or the updated parameters are not finite.
+        As soon as a step's loss, gradient or updated parameters are not finite.
     """
     steps = check_int("steps", steps, minimum=0)
     vocab, s = state.vocab, state.settings
@@ -171,7 +183,7 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         raise CharLMError(f"the text does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}")
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
-    optimizer = s.make_optimizer()
+    optimizer = _Guarded(s.make_optimizer(), state.step)
     params, opt_state, h = state.params, state.opt_state, state.h
     losses = list(state.losses)
     for step in range(state.step, state.step + steps):
@@ -184,8 +196,10 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         grads, _ = clip_by_global_norm(grads, s.clip)
         params, opt_state = optimizer.update(params, grads, opt_state)
         losses.append(C / s.seq_length)  # nats per character
-        if not (math.isfinite(losses[-1]) and all(np.isfinite(a).all() for a in params)):
-            raise Diverged(step + 1, losses[-1])  # NaN or inf would only spread from here
+        if not math.isfinite(losses[-1]):
+            raise Diverged(step + 1, f"the loss became {losses[-1]}")  # NaN or inf would only spread from here
+        if not all(np.isfinite(a).all() for a in params):
+            raise Diverged(step + 1, "the parameters became non-finite")
         if progress is not None:
             progress(step + 1, losses[-1])
     return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra))
