@@ -83,7 +83,11 @@ def _setting(extra: dict, name: str, default):
 def _read(path) -> TrainState:
     params, extra = rio.load_params(path, with_extra=True)
     defaults = Settings()
-    settings = Settings(**{f.name: _setting(extra, f.name, getattr(defaults, f.name)) for f in fields(Settings)})
+    values = {f.name: _setting(extra, f.name, getattr(defaults, f.name)) for f in fields(Settings)}
+    try:
+        settings = Settings(**values)
+    except (TypeError, ValueError) as exc:  # "lr: expected ..." names the setting as stored
+        raise ValueError(f"setting_{exc}") from None
     chars = extra["vocab"].tolist()
     if extra["vocab"].ndim != 1 or any(len(c) != 1 for c in chars) or chars != sorted(set(chars)):
         raise ValueError("its vocabulary is not a sorted list of distinct characters")
