@@ -87,6 +87,19 @@ def test_evaluate_is_the_cost_per_character():
     assert charlm.evaluate(untrained.params, untrained.vocab, piece) == pytest.approx(np.log(untrained.vocab.size), rel=0.1)
 
 
+def test_evaluate_in_chunks_is_evaluate_in_one_go():
+    state = charlm.train(charlm.start(TEXT, charlm.Settings(**SMALL)), TEXT, 30)
+    whole = charlm.evaluate(state.params, state.vocab, TEXT)
+    codes = state.vocab.encode(TEXT)
+    log_probs = rnnlib.log_softmax(rnnlib.forward(state.params, state.vocab.one_hot(codes[:-1])).o)
+    assert whole == float(-np.mean(log_probs[np.arange(len(codes) - 1), codes[1:]]))  # one chunk: bit for bit
+    # chunk=1 reads one character per forward call: only a carried h_t can make it agree
+    for chunk in (1, 7, 100, len(TEXT) - 2):
+        assert charlm.evaluate(state.params, state.vocab, TEXT, chunk=chunk) == pytest.approx(whole, rel=1e-13)
+    reset = np.mean([charlm.evaluate(state.params, state.vocab, TEXT[i : i + 2]) for i in range(len(TEXT) - 1)])
+    assert abs(reset - whole) > 0.01  # what chunk=1 would give if h_0 = 0 at every chunk
+
+
 def test_training_on_part_of_the_vocabulary():
     state = charlm.start(TEXT + "XYZ", charlm.Settings(**SMALL))
     state = charlm.train(state, TEXT, 5)  # the text lacks X, Y, Z: that is fine

@@ -407,3 +407,28 @@ def test_the_readme_commands_run(capsys, tmp_path, monkeypatch):
     assert charlm.load(tmp_path / "model.npz").step == 40
     assert charlm.load(tmp_path / "model.npz").settings.lr == 0.001
     assert out.startswith("The ") and len(out) == 4 + 500 + 1
+
+
+def test_an_unwritable_out_is_refused_before_training(capsys, tmp_path, corpus):
+    for out, message in ((tmp_path, "is a directory; give a file name"), (tmp_path / "no" / "m.npz", "does not exist")):
+        status, _, err = run(capsys, "train", corpus, "--out", out, *TINY)
+        assert status == 1 and message in one_line_error(err, "train")
+    assert not list(tmp_path.rglob("*.npz"))
+
+
+def test_training_over_an_existing_model_says_so(capsys, tmp_path, corpus):
+    model = tmp_path / "m.npz"
+    assert run(capsys, "train", corpus, "--out", model, "--steps", "3", *TINY)[0] == 0
+    status, _, err = run(capsys, "train", corpus, "--out", model, "--steps", "3", *TINY)
+    assert status == 0 and f"note: {model} exists and will be replaced; --resume {model} would continue it" in flat(err)
+
+
+def test_ctrl_c_does_not_pass_off_an_old_file_as_this_runs(tmp_path, corpus):
+    model = tmp_path / "m.npz"
+    assert charlm.main(["train", str(corpus), "--out", str(model), "--steps", "3", "--val-fraction", "0", *TINY]) == 0
+    started = time.monotonic()
+    status, err = _interrupt(tmp_path, corpus, "--save-every", "1000000", "--eval-every", "1000000",
+                             wait_for=lambda: time.monotonic() - started > 1.5)
+    assert status == 130, err
+    assert re.search(rf"interrupted at step \d+: no checkpoint written in this run; {re.escape(str(model))} is from "
+                     rf"before this run, untouched \(step 3\)\n\Z", err), err

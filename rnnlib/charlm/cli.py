@@ -216,6 +216,8 @@ def _header(args, state: TrainState, schedule: Schedule, overridden: list, n_tra
         _say("overridden: " + ", ".join(overridden) if overridden else "settings as saved in the checkpoint")
     else:
         _say(f"new model: {model}")
+        if os.path.exists(args.out):
+            _say(f"note: {args.out} exists and will be replaced; --resume {args.out} would continue it")
     _say(f"lr {s.lr:g}, clip {s.clip:g}; saving {args.out} every {schedule.save_every} steps")
     if n_val:
         stop = f"stop after {schedule.patience} evaluations without a new best" if schedule.patience else "no early stopping"
@@ -227,17 +229,52 @@ def _header(args, state: TrainState, schedule: Schedule, overridden: list, n_tra
         _say(f"text: {n_train:,} characters for training, no validation")
 
 
-def _where(args, written: dict) -> str:
-    """What exists on disk now, said truthfully: checkpoints written by this run, or the untouched resume file."""
+def _signature(path: str):
+    """What identifies the file now at ``path`` (a save replaces it with a new file), or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _where(args, before: dict) -> str:
+    """Which checkpoints exist, read from the files themselves and compared with the start of the run."""
     parts = []
-    for path in (args.out, _best_path(args.out)):
-        if path in written:
-            parts.append(f"{path} holds step {load(path).step}")  # read back from the file itself
-    if not parts:
-        if args.resume and os.path.exists(args.resume):
-            return f"no checkpoint written in this run; {args.resume} is unchanged (step {load(args.resume).step})"
-        return "no checkpoint was written"
+    for path, signature in before.items():
+        now = _signature(path)
+        if now is None:
+            continue
+        try:
+            step = load(path).step
+        except CharLMError:
+            continue
+        if now != signature:
+            parts.append(f"{path} holds step {step}")
+        elif path == args.resume:
+            parts.append(f"{path} is unchanged (step {step})")
+        else:
+            parts.append(f"{path} is from before this run, untouched (step {step})")
+    if not any("holds step" in part for part in parts):
+        parts.insert(0, "no checkpoint written in this run" if parts else "no checkpoint was written")
     return "; ".join(parts)
+
+
+def _check_writable(out: str) -> None:
+    folder = os.path.dirname(os.path.abspath(out))
+    if os.path.isdir(out):
+        raise CharLMError(f"--out {out!r} is a directory; give a file name such as model.npz")
+    if not os.path.isdir(folder):
+        raise CharLMError(f"--out {out!r}: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise CharLMError(f"--out {out!r}: the folder {folder!r} is not writable")
+
+
+def _save(path: str, state: TrainState) -> None:
+    try:
+        save(path, state)
+    except OSError as exc:
+        raise CharLMError(f"cannot write the checkpoint {path!r} ({exc.strerror or exc})") from None
 
 
 def _cmd_train(args, given: set) -> int:
@@ -245,11 +282,13 @@ def _cmd_train(args, given: set) -> int:
         raise CharLMError("the progress bar needs tqdm: pip install 'rnnlib[cli]' (or pip install tqdm)")
     args.text = read_text(args.corpus)
     args.out = args.out or args.resume or "model.npz"
+    _check_writable(args.out)
     state, schedule, overridden = _setup(args, given)
     train_text, val_text = _split(args.text, schedule.val_fraction)
     state.extra.update(asdict(schedule))
     _header(args, state, schedule, overridden, len(train_text), len(val_text))
-    end, written, reason = state.step + args.steps, {}, None
+    end, reason = state.step + args.steps, None
+    before = {path: _signature(path) for path in dict.fromkeys((args.out, _best_path(args.out), args.resume)) if path}
     last_val = None
     display = Display(state, end)
     try:
@@ -260,15 +299,14 @@ def _cmd_train(args, given: set) -> int:
                     nxt = min(nxt, (state.step // schedule.eval_every + 1) * schedule.eval_every)
                 state = train(state, train_text, nxt - state.step, progress=display)
                 if val_text and (state.step % schedule.eval_every == 0 or state.step == end):
-                    last_val, reason = _validate(state, val_text, schedule, args, written, display)
-                save(args.out, state)
-                written[args.out] = state.step
+                    last_val, reason = _validate(state, val_text, schedule, args, display)
+                _save(args.out, state)
     except Diverged as exc:
         display.close()
-        raise CharLMError(f"{exc}; {_where(args, written)}") from None
+        raise CharLMError(f"{exc}; {_where(args, before)}") from None
     except KeyboardInterrupt:
         display.close()
-        print(f"interrupted at step {state.step}: {_where(args, written)}", file=sys.stderr)
+        print(f"interrupted at step {state.step}: {_where(args, before)}", file=sys.stderr)
         return 130
     display.close()
     if reason:
@@ -284,7 +322,7 @@ def _cmd_train(args, given: set) -> int:
     return 0
 
 
-def _validate(state, val_text, schedule, args, written, display):
+def _validate(state, val_text, schedule, args, display):
     """Measure the validation loss; keep the best checkpoint; say whether patience ran out.
 
     The extra evaluation at the end of a run (off the --eval-every grid) may
@@ -295,8 +333,7 @@ def _validate(state, val_text, schedule, args, written, display):
     best = state.extra.get("best_val", math.inf)
     if loss < best:
         state.extra.update(best_val=loss, best_step=state.step, bad_evals=0)
-        save(_best_path(args.out), state)
-        written[_best_path(args.out)] = state.step
+        _save(_best_path(args.out), state)
         note = "new best"
     else:
         if state.step % schedule.eval_every == 0:

@@ -205,18 +205,26 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra))
 
 
-def evaluate(params: Params, vocab: Vocabulary, text: str) -> float:
+def evaluate(params: Params, vocab: Vocabulary, text: str, *, chunk: int = 10_000) -> float:
     """Average cross-entropy per character of predicting each next character of ``text``.
 
     The network reads the text as one sequence from h_0 = 0; perplexity is
-    ``exp`` of the result.
+    ``exp`` of the result.  A long text is read ``chunk`` characters at a
+    time, the hidden state carried across, so that memory stays bounded; the
+    result is the same up to the order of the summation.
     """
+    chunk = check_int("chunk", chunk)
     if len(text) < 2:
         raise CharLMError("the text needs at least two characters: one to read and one to predict")
     codes = vocab.encode(text)
-    cache = forward(params, vocab.one_hot(codes[:-1]), f="tanh", g="softmax")
-    log_probs = log_softmax(cache.o)  # (T, k)
-    return float(-np.mean(log_probs[np.arange(len(codes) - 1, dtype=np.intp), codes[1:]]))
+    total, h = 0.0, None
+    for begin in range(0, len(codes) - 1, chunk):
+        piece = codes[begin : begin + chunk + 1]  # inputs piece[:-1], targets piece[1:]
+        cache = forward(params, vocab.one_hot(piece[:-1]), f="tanh", g="softmax", h0=h)
+        log_probs = log_softmax(cache.o)  # (T, k)
+        total += -np.sum(log_probs[np.arange(len(piece) - 1, dtype=np.intp), piece[1:]])
+        h = cache.h[-1]
+    return float(total / (len(codes) - 1))
 
 
 def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float = 1.0, prime: str = "", rng=None) -> str:
