@@ -103,7 +103,9 @@ def _read(path) -> TrainState:
     for prefix, group in groups.items():
         for name, a in group.items():
             if a.shape != shapes[name] or a.dtype.kind != "f":
-                raise ValueError(f"{prefix}{name} has shape {a.shape} and dtype {a.dtype}, expected {shapes[name]} floats")
+                raise ValueError(
+                    f"{prefix}{name} has shape {a.shape} and dtype {a.dtype}, expected {shapes[name]} floats"
+                )
             check_finite(f"{prefix}{name}", a)
     h, losses, step = extra["h"], extra["losses"], extra["step"]
     if h.shape != (settings.batch, n) or h.dtype.kind != "f":

@@ -102,6 +102,7 @@ class Display:
 
     def __init__(self, state: TrainState, end: int):
         self.smoothed = smoothed_loss(state.losses)
+        self.step = state.step  # the last step completed, also in the middle of a block
         self.log_V = math.log(state.vocab.size)
         self.warned = False
         self.bar = tqdm(
@@ -113,6 +114,7 @@ class Display:
         tqdm.write(_wrap(text), file=sys.stderr)
 
     def __call__(self, step: int, loss: float) -> None:
+        self.step = step
         self.smoothed = smoothed_loss([loss], self.smoothed)
         if self.smoothed > self.log_V + WARN_MARGIN and not self.warned:
             self.warned = True
@@ -155,7 +157,9 @@ def read_text(path, what: str = "corpus") -> str:
 def _fits_vocabulary(state: TrainState, text: str, what: str) -> None:
     new = sorted(set(text) - set(state.vocab.chars))
     if new:
-        raise CharLMError(f"{what} does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}")
+        raise CharLMError(
+            f"{what} does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}"
+        )
 
 
 # --- train ----------------------------------------------------------------------
@@ -220,7 +224,9 @@ def _header(args, state: TrainState, schedule: Schedule, overridden: list, n_tra
             _say(f"note: {args.out} exists and will be replaced; --resume {args.out} would continue it")
     _say(f"lr {s.lr:g}, clip {s.clip:g}; saving {args.out} every {schedule.save_every} steps")
     if n_val:
-        stop = f"stop after {schedule.patience} evaluations without a new best" if schedule.patience else "no early stopping"
+        stop = "no early stopping"
+        if schedule.patience:
+            stop = f"stop after {schedule.patience} evaluations without a new best"
         _say(
             f"text: {n_train:,} characters for training, the last {n_val:,} for validation every "
             f"{schedule.eval_every} steps (best kept in {_best_path(args.out)}; {stop})"
@@ -306,7 +312,7 @@ def _cmd_train(args, given: set) -> int:
         raise CharLMError(f"{exc}; {_where(args, before)}") from None
     except KeyboardInterrupt:
         display.close()
-        print(f"interrupted at step {state.step}: {_where(args, before)}", file=sys.stderr)
+        print(f"interrupted after step {display.step}: {_where(args, before)}", file=sys.stderr)
         return 130
     display.close()
     if reason:
@@ -366,7 +372,9 @@ def _cmd_sample(args, given: set) -> int:
     unknown = sorted(set(args.prime) - set(state.vocab.chars))
     if unknown:
         raise CharLMError(f"--prime: characters not in the vocabulary: {''.join(unknown)!r}")
-    text = sample(state.params, state.vocab, length=args.length, temperature=args.temperature, prime=args.prime, rng=args.seed)
+    text = sample(
+        state.params, state.vocab, length=args.length, temperature=args.temperature, prime=args.prime, rng=args.seed
+    )
     print(args.prime + text)
     return 0
 
@@ -432,7 +440,8 @@ def parser(*, suppress_defaults: bool = False) -> argparse.ArgumentParser:
                        "model (hidden size, vocabulary, sequence length, batch, optimizer, seed) comes from the "
                        "checkpoint; training settings given here override the saved ones.")
     t.add_argument("corpus", help="a UTF-8 text file")
-    t.add_argument("--out", default=default(None), help="checkpoint to write (default: the --resume file, else model.npz)")
+    t.add_argument("--out", default=default(None),
+                   help="checkpoint to write (default: the --resume file, else model.npz)")
     t.add_argument("--resume", default=default(None), help="continue exactly from this checkpoint")
     t.add_argument("--steps", type=_positive_int, default=default(1000), help="training steps to run")
     settings, schedule = Settings(), Schedule()

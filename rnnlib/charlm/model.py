@@ -23,7 +23,9 @@ from ..forward_pass import forward
 from ..optim import Adagrad, Adam, clip_by_global_norm
 from ..params import Params, init_params
 
-__all__ = ["CharLMError", "Diverged", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample"]
+__all__ = [
+    "CharLMError", "Diverged", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample",
+]
 
 
 class CharLMError(ValueError):
