@@ -166,7 +166,7 @@ def test_help_shows_every_default_once(capsys):
                 assert "default" not in entry
             else:
                 assert entry.count("default") == 1, (command, action.dest, entry)
-                if action.default is not None:
+                if action.default not in (None, ""):
                     assert f"(default: {action.default})" in " ".join(entry.split())
 
 
@@ -439,3 +439,14 @@ def test_ctrl_c_does_not_pass_off_an_old_file_as_this_runs(tmp_path, corpus):
     assert status == 130, err
     assert re.search(rf"interrupted after step \d+: no checkpoint written in this run; {re.escape(str(model))} is from "
                      rf"before this run, untouched \(step 3\)\n\Z", err), err
+
+
+def test_the_default_learning_rate_follows_the_optimizer(capsys, tmp_path, corpus):
+    # Adagrad at Adam's 2e-3 barely learns; its default is min-char-rnn's 0.1
+    for optimizer, lr in (("adam", 2e-3), ("adagrad", 0.1)):
+        model = tmp_path / f"{optimizer}.npz"
+        assert run(capsys, "train", corpus, "--out", model, "--steps", "2", "--optimizer", optimizer, *TINY)[0] == 0
+        assert charlm.load(model).settings.lr == lr
+    assert run(capsys, "train", corpus, "--out", model, "--steps", "2", "--optimizer", "adagrad", "--lr", "0.5",
+               *TINY)[0] == 0
+    assert charlm.load(model).settings.lr == 0.5

@@ -42,6 +42,7 @@ __all__ = ["main", "parser", "read_text", "Schedule", "perplexity_text", "smooth
 PROG = "python -m rnnlib.charlm"
 MODEL_DEFINING = ("hidden", "seq_length", "batch", "optimizer", "seed")  # fixed by a checkpoint
 SMOOTHING = 0.98  # the displayed loss is an exponential moving average over about 50 steps
+DEFAULT_LR = {"adam": 2e-3, "adagrad": 0.1}  # Adagrad at Adam's 2e-3 barely moves; 0.1 is min-char-rnn's
 WARN_MARGIN = 0.1  # nats per character above log V before the loss counts as worse than uniform
 
 
@@ -177,7 +178,10 @@ def _best_path(out: str) -> str:
 def _setup(args, given: set) -> tuple[TrainState, Schedule, list]:
     """The state to train and its schedule: a new model, or a checkpoint with the command line's overrides."""
     if not args.resume:
-        settings = Settings(**{f.name: getattr(args, f.name) for f in fields(Settings)})
+        values = {f.name: getattr(args, f.name) for f in fields(Settings)}
+        if values["lr"] is None:
+            values["lr"] = DEFAULT_LR[values["optimizer"]]
+        settings = Settings(**values)
         return start(args.text, settings), Schedule(**{f.name: getattr(args, f.name) for f in fields(Schedule)}), []
     state = load(args.resume)
     for name in MODEL_DEFINING:
@@ -440,39 +444,41 @@ def parser(*, suppress_defaults: bool = False) -> argparse.ArgumentParser:
                        "model (hidden size, vocabulary, sequence length, batch, optimizer, seed) comes from the "
                        "checkpoint; training settings given here override the saved ones.")
     t.add_argument("corpus", help="a UTF-8 text file")
-    t.add_argument("--out", default=default(None),
+    t.add_argument("--out", default=default(None), metavar="FILE",
                    help="checkpoint to write (default: the --resume file, else model.npz)")
-    t.add_argument("--resume", default=default(None), help="continue exactly from this checkpoint")
-    t.add_argument("--steps", type=_positive_int, default=default(1000), help="training steps to run")
+    t.add_argument("--resume", default=default(None), metavar="FILE", help="continue exactly from this checkpoint")
+    t.add_argument("--steps", type=_positive_int, default=default(1000), metavar="N", help="training steps to run")
     settings, schedule = Settings(), Schedule()
-    t.add_argument("--lr", type=_positive_float, default=default(settings.lr), help="learning rate")
-    t.add_argument("--clip", type=_positive_float, default=default(settings.clip), help="global gradient norm limit")
-    t.add_argument("--val-fraction", type=_fraction, default=default(schedule.val_fraction),
+    t.add_argument("--lr", type=_positive_float, default=default(None), metavar="LR",
+                   help=f"learning rate (default: {DEFAULT_LR['adam']:g} with adam, {DEFAULT_LR['adagrad']:g} with "
+                   f"adagrad as in min-char-rnn)")
+    t.add_argument("--clip", type=_positive_float, default=default(settings.clip), metavar="NORM", help="global gradient norm limit")
+    t.add_argument("--val-fraction", type=_fraction, default=default(schedule.val_fraction), metavar="F",
                    help="the end of the text held out for validation; 0 for none")
-    t.add_argument("--eval-every", type=_positive_int, default=default(schedule.eval_every),
+    t.add_argument("--eval-every", type=_positive_int, default=default(schedule.eval_every), metavar="N",
                    help="steps between validations")
-    t.add_argument("--save-every", type=_positive_int, default=default(schedule.save_every),
+    t.add_argument("--save-every", type=_positive_int, default=default(schedule.save_every), metavar="N",
                    help="steps between saves of the latest checkpoint")
-    t.add_argument("--patience", type=_nonnegative_int, default=default(schedule.patience),
+    t.add_argument("--patience", type=_nonnegative_int, default=default(schedule.patience), metavar="N",
                    help="evaluations without a new best before stopping; 0 never stops early")
     m = t.add_argument_group("the model (fixed by the checkpoint when resuming)")
-    m.add_argument("--hidden", type=_positive_int, default=default(settings.hidden), help="hidden units n")
-    m.add_argument("--seq-length", type=_positive_int, default=default(settings.seq_length),
+    m.add_argument("--hidden", type=_positive_int, default=default(settings.hidden), metavar="n", help="hidden units n")
+    m.add_argument("--seq-length", type=_positive_int, default=default(settings.seq_length), metavar="T",
                    help="characters per chunk T")
-    m.add_argument("--batch", type=_positive_int, default=default(settings.batch), help="parallel streams N")
+    m.add_argument("--batch", type=_positive_int, default=default(settings.batch), metavar="N", help="parallel streams N")
     m.add_argument("--optimizer", choices=("adam", "adagrad"), default=default(settings.optimizer), help="optimizer")
-    m.add_argument("--seed", type=_nonnegative_int, default=default(settings.seed),
+    m.add_argument("--seed", type=_nonnegative_int, default=default(settings.seed), metavar="SEED",
                    help="seed of the initial parameters")
     e = sub.add_parser("evaluate", help="loss and perplexity of a checkpoint on a text", formatter_class=_Help)
     e.add_argument("checkpoint", help="a checkpoint written by train")
     e.add_argument("text", help="a UTF-8 text file")
     s = sub.add_parser("sample", help="generate text from a checkpoint", formatter_class=_Help)
     s.add_argument("checkpoint", help="a checkpoint written by train")
-    s.add_argument("--length", type=_positive_int, default=default(400), help="characters to generate")
-    s.add_argument("--temperature", type=_positive_float, default=default(1.0),
+    s.add_argument("--length", type=_positive_int, default=default(400), metavar="N", help="characters to generate")
+    s.add_argument("--temperature", type=_positive_float, default=default(1.0), metavar="TAU",
                    help="> 0; below 1 is more conservative, above 1 more adventurous")
-    s.add_argument("--prime", default=default(""), help="text the network reads before generating")
-    s.add_argument("--seed", type=_nonnegative_int, default=default(0), help="seed of the sampling")
+    s.add_argument("--prime", default=default(""), metavar="TEXT", help="text the network reads before generating (default: none)")
+    s.add_argument("--seed", type=_nonnegative_int, default=default(0), metavar="SEED", help="seed of the sampling")
     return p
 
 
