@@ -27,6 +27,7 @@ def test_training_stops_when_it_diverges():
     with np.errstate(all="ignore"), pytest.raises(charlm.Diverged, match="at step [0-9]+: training diverged") as info:
         charlm.train(state, TEXT, 50)
     assert 1 <= info.value.step <= 50
+    assert isinstance(info.value, FloatingPointError)  # like rnnlib.train.Diverged
 
 
 def test_vocabulary_round_trip():

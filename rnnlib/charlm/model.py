@@ -32,8 +32,11 @@ class CharLMError(ValueError):
     """Bad input to the language model: a message meant for the user."""
 
 
-class Diverged(CharLMError):
+class Diverged(CharLMError, FloatingPointError):
     """Training produced a non-finite loss, gradient or parameter.
+
+    A FloatingPointError like :class:`rnnlib.train.Diverged`, and a
+    :class:`CharLMError`, whose message the command line prints.
 
     Attributes
     ----------
