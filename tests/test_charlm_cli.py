@@ -450,3 +450,15 @@ def test_the_default_learning_rate_follows_the_optimizer(capsys, tmp_path, corpu
     assert run(capsys, "train", corpus, "--out", model, "--steps", "2", "--optimizer", "adagrad", "--lr", "0.5",
                *TINY)[0] == 0
     assert charlm.load(model).settings.lr == 0.5
+
+
+def test_the_package_imports_without_tqdm(tmp_path, corpus):
+    model = tmp_path / "m.npz"
+    assert charlm.main(["train", str(corpus), "--out", str(model), "--steps", "2", *TINY]) == 0
+    code = ("import sys; sys.modules['tqdm'] = None\n"  # makes `import tqdm` fail as if it were not installed
+            "from rnnlib import charlm\n"
+            f"assert charlm.main(['sample', {str(model)!r}, '--length', '5']) == 0\n"
+            f"sys.exit(charlm.main(['train', {str(corpus)!r}, '--out', {str(tmp_path / 'n.npz')!r}]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV)
+    assert proc.returncode == 1 and "needs tqdm" in one_line_error(proc.stderr, "train")
+    assert len(proc.stdout) == 6  # the sample: five characters and a newline
