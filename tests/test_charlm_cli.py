@@ -367,7 +367,8 @@ def test_a_nan_checkpoint_in_a_real_process(tmp_path, corpus):
     proc = subprocess.run([sys.executable, "-m", "rnnlib.charlm", "sample", str(model)], capture_output=True,
                           text=True, timeout=120, env=ENV)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
-    assert "is not a valid checkpoint (W_hh: expected finite values, got nan at index (1, 2))" in proc.stderr
+    # the reason comes from rnnlib._checks.check_finite: it names the array and the value
+    assert re.search(r"is not a valid checkpoint \(W_hh\b.*\bnan\b", proc.stderr), proc.stderr
 
 
 # --- sampling and the optional dependency --------------------------------------------------------
