@@ -6,10 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test unit notebooks lab bench screenshots lock clean help
+.PHONY: book lite test unit notebooks lab serve bench screenshots lock clean help
 
 help:
-	@echo "make book       build the HTML book into _build/html (open _build/html/index.html)"
+	@echo "make book       build the HTML book into _build/html, with its in-browser notebooks"
+	@echo "make serve      serve the built book on 127.0.0.1:8000 (the in-browser notebooks need it)"
 	@echo "make test       unit tests, nbval on every notebook, strict book build"
 	@echo "make notebooks  re-run every notebook in place (Restart & Run All) and save"
 	@echo "make lab        open the notebooks in JupyterLab"
@@ -24,8 +25,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The in-browser notebooks (tools/lite.py): Pyodide is fetched once into .cache/lite,
+# verified and staged in _build/lite; the chapters get their "Run in your browser"
+# button only when it is staged; then JupyterLite is built into _build/html/lite.
 book: $(STAMP)
+	$(BIN)/python tools/lite.py prepare
 	$(BIN)/jupyter-book build . --all
+	$(BIN)/python tools/lite.py build
 
 # Notebook outputs are compared digit for digit, so the notebooks run on the same
 # arithmetic on every x86-64 machine with AVX2: one OpenBLAS kernel and one
@@ -36,8 +42,12 @@ book: $(STAMP)
 REPRODUCIBLE := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 
 # The strict build fails on any warning: an equation, figure or reference that does not resolve.
+# The tests of the in-browser notebooks fail (never skip) when Pyodide could not be had.
 test: $(STAMP)
+	$(BIN)/python tools/lite.py prepare
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/python tools/lite.py build
+	rm -f _build/lite-run-times.json
 	$(REPRODUCIBLE) $(BIN)/python -m pytest -n 2 --dist loadfile
 
 unit: $(STAMP)
@@ -48,6 +58,9 @@ notebooks: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book
+
+serve:
+	$(BIN)/python tools/serve.py
 
 screenshots: book
 	$(BIN)/python tools/screenshots.py
@@ -65,4 +78,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf _build
+	rm -rf _build   # keeps the download cache .cache/

@@ -1,6 +1,7 @@
 """Shared helpers: random RNN problems in the notes' shapes."""
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -59,3 +60,28 @@ def pytest_report_header(config):
     if CHROMIUM is None:
         return "browser tests: SKIPPED, Chromium is not installed (Debian/Ubuntu: apt-get install -y chromium)"
     return f"browser tests: Chromium at {CHROMIUM}"
+
+
+if sys.platform == "emscripten":  # under Pyodide (tools/pyodide_tests.mjs), which cannot start processes
+
+    @pytest.fixture(autouse=True)
+    def _no_processes(monkeypatch):
+        import subprocess
+
+        def refuse(*args, **kwargs):
+            pytest.skip("Pyodide cannot start processes")
+
+        monkeypatch.setattr(subprocess, "Popen", refuse)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The reader's wait for Run All in the browser, as measured by tests/test_lite.py."""
+    import json
+    import pathlib
+
+    times = pathlib.Path(__file__).resolve().parents[1] / "_build" / "lite-run-times.json"
+    if times.exists():
+        seconds = json.loads(times.read_text())
+        terminalreporter.write_sep("-", "Run All in the browser (target: 90 s per chapter)")
+        for chapter, s in sorted(seconds.items()):
+            terminalreporter.write_line(f"{chapter:34s} {s:6.1f} s{'' if s <= 90 else '   over the target'}")
