@@ -62,7 +62,7 @@ PYPI = {"autograd": (["autograd"], ["numpy"]), "comm": (["comm"], [])}
 # Versions as pinned in requirements.txt, except hypothesis, whose newer releases ship only compiled
 # wheels: 6.155.7 is its newest pure-Python one.
 TEST_WHEELS = {"pytest": None, "pluggy": None, "iniconfig": None, "hypothesis": "6.155.7", "attrs": None,
-               "sortedcontainers": None}
+               "sortedcontainers": None, "tqdm": None}
 # The book's files that the notebooks read, by the same relative paths as natively.
 CONTENTS = ["book/*.ipynb", "book/data/*", "benchmarks/results/*"]
 

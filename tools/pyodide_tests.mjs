@@ -5,8 +5,10 @@
 // Loads the Pyodide that `python tools/lite.py prepare` staged in _build/lite
 // (the same runtime, numpy and rnnlib wheel the in-browser notebooks use),
 // installs pytest and hypothesis from the staged pure-Python wheels, mounts
-// the checkout's tests/ folder and runs pytest there. numpy's index type is
-// 32-bit under Pyodide, so this catches what a 64-bit machine cannot.
+// the checkout (for its tests/ and the files they read) and runs pytest
+// there; rnnlib itself is imported from the wheel, not from the checkout.
+// numpy's index type is 32-bit under Pyodide, so this catches what a 64-bit
+// machine cannot.
 // Exits with pytest's exit status.
 import path from "node:path";
 import fs from "node:fs";
@@ -23,8 +25,8 @@ const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, "pyodid
 const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep, stdout: console.log, stderr: console.error });
 await pyodide.loadPackage(["numpy", "rnnlib", "micropip", "packaging", "pygments", "matplotlib"], { messageCallback: () => {} });
 
-pyodide.FS.mkdirTree("/checkout/tests");
-pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: path.join(root, "tests") }, "/checkout/tests");
+pyodide.FS.mkdirTree("/checkout");
+pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root }, "/checkout");
 pyodide.FS.mkdirTree("/wheels");
 pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: wheelDir }, "/wheels");
 
@@ -34,6 +36,7 @@ const status = await pyodide.runPythonAsync(`
 import os, sys, micropip
 await micropip.install(["emfs:/wheels/" + w for w in sorted(os.listdir("/wheels"))], deps=False)
 import numpy as np, pytest, rnnlib
+assert "site-packages" in rnnlib.__file__, rnnlib.__file__
 print(f"Pyodide: Python {sys.version.split()[0]}, numpy {np.__version__} (intp is {np.dtype(np.intp).itemsize * 8}-bit), rnnlib from {os.path.dirname(rnnlib.__file__)}")
 with open("/tmp/pytest.ini", "w") as f:  # not the checkout's configuration, which loads nbval
     f.write("[pytest]\\nfilterwarnings = error\\n")

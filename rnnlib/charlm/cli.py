@@ -34,6 +34,11 @@ from .model import CharLMError, Diverged, Settings, TrainState, evaluate, sample
 
 try:
     from tqdm import tqdm
+
+    # tqdm's monitor thread only tunes how often slow bars redraw; the bar here
+    # sets its own interval, and where threads cannot start (Pyodide) the
+    # monitor would only warn.
+    tqdm.monitor_interval = 0
 except ImportError:  # the optional extra "cli"; training says so in one line
     tqdm = None
 
