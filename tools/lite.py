@@ -212,9 +212,13 @@ def prepare() -> bool:
         lock["packages"] = {k: v for k, v in lock["packages"].items() if k in keep}
         for name, (imports, depends) in PYPI.items():
             add_wheel(lock, dest, files[name], name, imports, depends)
+        setuptools_build = ROOT / "build"  # the wheel's build leaves this behind unless it was there
+        had_build = setuptools_build.exists()
         with tempfile.TemporaryDirectory() as tmp:
             run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                  "-w", tmp, str(ROOT)])
+            if not had_build:
+                shutil.rmtree(setuptools_build, ignore_errors=True)
             add_wheel(lock, dest, next(pathlib.Path(tmp).glob("rnnlib-*.whl")), "rnnlib", ["rnnlib"], ["numpy"])
         (dest / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
         tests = STAGE / "test-wheels"  # not part of the site
