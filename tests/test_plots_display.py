@@ -63,3 +63,13 @@ def test_show_source_is_the_library_code():
     assert loop._repr_markdown_().startswith("```python\n")
     with pytest.raises(ValueError, match="start: no line of forward contains 'nothing here'"):
         show_source(rnnlib.forward, start="nothing here")
+
+
+def test_draw_backward_shows_every_message(ax):
+    assert plots.draw_backward(ax, T=3) is ax
+    labels = {t.get_text() for t in ax.texts}
+    assert {r"$C_3$", r"$\mathbf{o}_1$", r"$\mathbf{z}_2$", r"$\mathbf{e}_3$", r"$W_{hy}^\top\mathbf{e}_2$"} <= labels
+    assert {r"$W_{hh}^\top\boldsymbol{\delta}_2$", r"$\odot f'(\mathbf{z}_1)$", r"$\boldsymbol{\delta}_4 = \mathbf{0}$"} <= labels
+    assert r"$C_4$" not in labels
+    with pytest.raises(ValueError, match="T: expected an integer >= 1, got 0"):
+        plots.draw_backward(ax, T=0)
