@@ -90,7 +90,9 @@ def forward_einsum(params: Params, x, f="tanh", g="softmax"):
     return z, h, o, y
 
 
-def bptt_einsum(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
+def bptt_einsum(
+    params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"
+):
     """Element-wise BPTT for one sequence, with the sums over j spelled by einsum.
 
     Parameters
@@ -118,16 +120,17 @@ def bptt_einsum(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
     e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0: no step after T
+    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
     for t in range(T, 0, -1):
         J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
-        e[t] = np.einsum("j,ji->i", dC_dy[t], J)
-        dC_dh = np.einsum("ji,j->i", W_hy, e[t]) + np.einsum("ji,j->i", W_hh, delta[t + 1])
-        delta[t] = dC_dh * f_act.deriv(z[t])
-        dW_hy += np.einsum("i,j->ij", e[t], h[t])  # e_i^(t) h_j^(t)
+        e[t] = np.einsum("j,ji->i", dC_dy[t], J)  # eq. (5.23)
+        from_output = np.einsum("ji,j->i", W_hy, e[t])
+        from_future = np.einsum("ji,j->i", W_hh, delta[t + 1])
+        delta[t] = (from_output + from_future) * f_act.deriv(z[t])
+        dW_hy += np.einsum("i,j->ij", e[t], h[t])  # eq. (5.11)
         db_y += e[t]
-        dW_hh += np.einsum("i,j->ij", delta[t], h[t - 1])  # delta_i^(t) h_j^(t-1)
-        dW_xh += np.einsum("i,j->ij", delta[t], x[t])  # delta_i^(t) x_j^(t)
+        dW_hh += np.einsum("i,j->ij", delta[t], h[t - 1])  # eq. (5.20)
+        dW_xh += np.einsum("i,j->ij", delta[t], x[t])
         db_h += delta[t]
     delta[0] = np.nan  # there is no delta_0
     return Params(dW_xh, dW_hh, dW_hy, db_h, db_y), e, delta
@@ -152,7 +155,9 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
     return z, h, o, y
 
 
-def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
+def bptt_matrix(
+    params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"
+):
     """Matrix-form BPTT for one sequence; same conventions as :func:`bptt_einsum`.
 
     Notes
@@ -169,13 +174,14 @@ def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
     e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0: no step after T
+    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
     for t in range(T, 0, -1):
-        e[t] = g_act.vjp(o[t], g_act(o[t]), dC_dy[t])  # J_g(o_t)^T dC_t/dy_t
-        delta[t] = (W_hy.T @ e[t] + W_hh.T @ delta[t + 1]) * f_act.deriv(z[t])
-        dW_hy += np.outer(e[t], h[t])
+        e[t] = g_act.vjp(o[t], g_act(o[t]), dC_dy[t])  # eq. (5.23)
+        dC_dh = W_hy.T @ e[t] + W_hh.T @ delta[t + 1]  # eq. (5.14)
+        delta[t] = dC_dh * f_act.deriv(z[t])  # eq. (5.13)
+        dW_hy += np.outer(e[t], h[t])  # eq. (5.12)
         db_y += e[t]
-        dW_hh += np.outer(delta[t], h[t - 1])
+        dW_hh += np.outer(delta[t], h[t - 1])  # eq. (5.21)
         dW_xh += np.outer(delta[t], x[t])
         db_h += delta[t]
     delta[0] = np.nan  # there is no delta_0
