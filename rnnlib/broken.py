@@ -38,7 +38,8 @@ def _loss_and_grad_variant(
     C, e = cost_and_error_tm(cache, Y, loss)
     if elementwise_softmax and g == "softmax":
         y = cache.y_tm[1:]
-        e[1:] = dC_dy_tm(cache, target_tm(cache, Y, loss), loss) * y * (1 - y)  # BUG: not J^T dC/dy
+        dC_dy = dC_dy_tm(cache, target_tm(cache, Y, loss), loss)
+        e[1:] = dC_dy * y * (1 - y)  # BUG: not J^T dC/dy
     if not average:
         e[1:] *= cache.N  # BUG: undoes the 1/N of the batch average
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence"]
+__all__ = ["use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence", "draw_backward"]
 
 #: colours used consistently across the book
 COLORS = {"x": "#4c72b0", "h": "#55a868", "y": "#c44e52", "target": "#8172b2", "grey": "#7f7f7f"}
@@ -153,4 +153,60 @@ def plot_sequence(ax, x=None, y=None, target=None, *, labels=("input", "output",
             ax.plot(np.arange(1, values.size + 1), values, style, color=color, label=label, lw=1.4)
     ax.set_xlabel("timestep t")
     ax.legend()
+    return ax
+
+
+def draw_backward(ax, T: int = 3):
+    """The unrolled network with its per-step costs C_t and the messages of the backward pass.
+
+    Forward connections are grey; the backward pass (red) starts from each
+    C_t, brings e_t = dC_t/do_t down to o_t, W_hy^T e_t down to h_t, and
+    W_hh^T delta_{t+1} back from z_{t+1}; multiplying their sum by f'(z_t)
+    gives delta_t at z_t.  delta_{T+1} = 0 closes the recursion.
+    """
+    if T < 1:
+        raise ValueError(f"T: expected an integer >= 1, got {T}")
+    red, grey = COLORS["y"], "#9a9a9a"
+    rows = {"x": 0.0, "z": 1.5, "h": 3.0, "o": 4.5, "C": 6.0}
+    dx, w, hgt = 4.0, 1.0, 0.6
+
+    def fwd(start, end):
+        ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color=grey, lw=1.0, shrinkA=0, shrinkB=0))
+
+    def bwd(start, end, label, where, rad=0.0):
+        ax.annotate(
+            "", xy=end, xytext=start,
+            arrowprops=dict(arrowstyle="-|>", color=red, lw=1.6, shrinkA=0, shrinkB=0, connectionstyle=f"arc3,rad={rad}"),
+        )
+        ax.text(*where, label, ha="left", va="center", fontsize=11, color=red)
+
+    _box(ax, (0.0, rows["h"]), r"$\mathbf{h}_0$", COLORS["grey"], width=w, height=hgt)
+    for t in range(1, T + 1):
+        c, nxt = dx * t, dx * (t + 1)
+        for key, color in (("x", COLORS["x"]), ("z", COLORS["h"]), ("h", COLORS["h"]), ("o", COLORS["y"])):
+            _box(ax, (c, rows[key]), rf"$\mathbf{{{key}}}_{{{t}}}$", color, width=w, height=hgt)
+        _box(ax, (c, rows["C"]), rf"$C_{{{t}}}$", COLORS["target"], width=w, height=hgt)
+        for lo, hi in (("x", "z"), ("z", "h"), ("h", "o"), ("o", "C")):  # forward, up the column
+            fwd((c - 0.2, rows[lo] + hgt / 2), (c - 0.2, rows[hi] - hgt / 2))
+        fwd((c - dx + w / 2, rows["h"] - hgt / 2), (c - w / 2, rows["z"] - 0.05))  # W_hh h_{t-1} into z_t
+        for lo, hi, label in (  # backward, down the column
+            ("o", "C", rf"$\mathbf{{e}}_{{{t}}}$"),
+            ("h", "o", rf"$W_{{hy}}^\top\mathbf{{e}}_{{{t}}}$"),
+            ("z", "h", rf"$\odot f'(\mathbf{{z}}_{{{t}}})$"),
+        ):
+            y_label = rows[lo] + 0.55 if lo == "z" else (rows[lo] + rows[hi]) / 2  # below the W_hh arrows
+            bwd((c + 0.2, rows[hi] - hgt / 2), (c + 0.2, rows[lo] + hgt / 2), label, (c + 0.3, y_label))
+        ax.text(c + w / 2 + 0.1, rows["z"] - 0.35, rf"$\boldsymbol{{\delta}}_{{{t}}}$", ha="left", va="center",
+                fontsize=12, color=red)
+        if t == T:  # nothing comes back from after step T
+            ax.text(nxt, rows["z"], rf"$\boldsymbol{{\delta}}_{{{t + 1}}} = \mathbf{{0}}$", ha="center", va="center",
+                    fontsize=11, color=red)
+            start = (nxt - 0.6, rows["z"] + 0.2)
+        else:
+            start = (nxt - w / 2, rows["z"] + hgt / 2)
+        bwd(start, (c + w / 2, rows["h"] - 0.05), rf"$W_{{hh}}^\top\boldsymbol{{\delta}}_{{{t + 1}}}$",
+            (c + dx / 2 - 0.5, (rows["h"] + rows["z"]) / 2 + 0.55))
+    ax.set_xlim(-0.6, dx * (T + 1) + 0.5)
+    ax.set_ylim(rows["x"] - 0.5, rows["C"] + 0.4)
+    ax.axis("off")
     return ax

@@ -35,6 +35,7 @@ __all__ = [
     "forward_matrix",
     "bptt_matrix",
     "loss_and_grad_reference",
+    "time_indexed",
 ]
 
 
@@ -89,8 +90,10 @@ def forward_einsum(params: Params, x, f="tanh", g="softmax"):
     return z, h, o, y
 
 
-def bptt_einsum(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
-    """Element-wise BPTT for one sequence.
+def bptt_einsum(
+    params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"
+):
+    """Element-wise BPTT for one sequence, with the sums over j spelled by einsum.
 
     Parameters
     ----------
@@ -102,31 +105,35 @@ def bptt_einsum(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
     Returns
     -------
     grads : Params
-    e, delta : ndarrays of shape (T + 1, k) and (T + 2, n), row t is time t
+    e, delta : ndarrays of shape (T + 1, k) and (T + 2, n), row t is time t;
+        e[0] and delta[0] are NaN, delta[T + 1] = 0.
+
+    Notes
+    -----
+    e_i^(t) = sum_j dC_t/dy_j^(t) J_ji,  J_ji = dy_j^(t)/do_i^(t);
+    delta_i^(t) = (sum_j w_ji^(hy) e_j^(t) + sum_j w_ji^(hh) delta_j^(t+1)) f'(z_i^(t));
+    dC/dw_ij^(hh) = sum_t delta_i^(t) h_j^(t-1), and likewise for the others.
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = _padded(np.asarray(x, dtype=params.dtype))
-    T = x.shape[0] - 1
-    n, k = params.n, params.k
-    e = np.full((T + 1, k), np.nan)
-    delta = np.zeros((T + 2, n))  # delta[T + 1] = 0 is the boundary
-    delta[0] = np.nan
-    for t in range(1, T + 1):
-        J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
-        e[t] = np.einsum("j,ji->i", dC_dy[t - 1], J)  # e_i = (dC/dy_j)(dy_j/do_i)
+    x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
+    T = len(x) - 1
+    dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
+    e = np.full((T + 1, params.k), np.nan)
+    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
     for t in range(T, 0, -1):
-        delta[t] = (
-            np.einsum("ji,j->i", W_hy, e[t]) + np.einsum("ji,j->i", W_hh, delta[t + 1])
-        ) * f_act.deriv(z[t])
-    grads = Params(
-        W_xh=np.einsum("ti,tj->ij", delta[1 : T + 1], x[1:]),  # sum_t delta_i^(t) x_j^(t)
-        W_hh=np.einsum("ti,tj->ij", delta[1 : T + 1], h[0:T]),  # sum_t delta_i^(t) h_j^(t-1)
-        W_hy=np.einsum("ti,tj->ij", e[1:], h[1:]),  # sum_t e_i^(t) h_j^(t)
-        b_h=np.einsum("ti->i", delta[1 : T + 1]),
-        b_y=np.einsum("ti->i", e[1:]),
-    )
-    return grads, e, delta
+        J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
+        e[t] = np.einsum("j,ji->i", dC_dy[t], J)  # eq. (5.23)
+        from_output = np.einsum("ji,j->i", W_hy, e[t])
+        from_future = np.einsum("ji,j->i", W_hh, delta[t + 1])
+        delta[t] = (from_output + from_future) * f_act.deriv(z[t])
+        dW_hy += np.einsum("i,j->ij", e[t], h[t])  # eq. (5.11)
+        db_y += e[t]
+        dW_hh += np.einsum("i,j->ij", delta[t], h[t - 1])  # eq. (5.20)
+        dW_xh += np.einsum("i,j->ij", delta[t], x[t])
+        db_h += delta[t]
+    delta[0] = np.nan  # there is no delta_0
+    return Params(dW_xh, dW_hh, dW_hy, db_h, db_y), e, delta
 
 
 def forward_matrix(params: Params, x, f="tanh", g="softmax"):
@@ -148,32 +155,56 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
     return z, h, o, y
 
 
-def bptt_matrix(params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"):
+def bptt_matrix(
+    params: Params, x, z, h, o, dC_dy, f="tanh", g="softmax"
+):
     """Matrix-form BPTT for one sequence; same conventions as :func:`bptt_einsum`.
 
-    e_t is the vector-Jacobian product J_g(o_t)^T dC/dy_t (for an element-wise
-    g, dC/dy_t * g'(o_t)), not the full Jacobian of the element-wise form.
+    Notes
+    -----
+    e_t = J_g(o_t)^T dC_t/dy_t, computed as a vector-Jacobian product
+    (for an element-wise g, dC_t/dy_t * g'(o_t));
+    delta_t = (W_hy^T e_t + W_hh^T delta_{t+1}) * f'(z_t), delta_{T+1} = 0;
+    dC/dW_hh = sum_t delta_t h_{t-1}^T, dC/dW_xh = sum_t delta_t x_t^T,
+    dC/dW_hy = sum_t e_t h_t^T, dC/db_h = sum_t delta_t, dC/db_y = sum_t e_t.
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
-    y = np.full_like(o, np.nan)
-    y[1:] = g_act(o[1:])
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = _padded(np.asarray(x, dtype=params.dtype))
-    T = x.shape[0] - 1
-    grads = [np.zeros_like(a) for a in params]
-    dW_xh, dW_hh, dW_hy, db_h, db_y = grads
+    x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
+    T = len(x) - 1
+    dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
     e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))
-    delta[0] = np.nan
+    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
     for t in range(T, 0, -1):
-        e[t] = g_act.vjp(o[t], y[t], dC_dy[t - 1])  # J_g(o_t)^T dC/dy_t
-        delta[t] = (W_hy.T @ e[t] + W_hh.T @ delta[t + 1]) * f_act.deriv(z[t])
-        dW_hy += np.outer(e[t], h[t])
+        e[t] = g_act.vjp(o[t], g_act(o[t]), dC_dy[t])  # eq. (5.23)
+        dC_dh = W_hy.T @ e[t] + W_hh.T @ delta[t + 1]  # eq. (5.14)
+        delta[t] = dC_dh * f_act.deriv(z[t])  # eq. (5.13)
+        dW_hy += np.outer(e[t], h[t])  # eq. (5.12)
         db_y += e[t]
-        dW_hh += np.outer(delta[t], h[t - 1])
+        dW_hh += np.outer(delta[t], h[t - 1])  # eq. (5.21)
         dW_xh += np.outer(delta[t], x[t])
         db_h += delta[t]
-    return Params(*grads), e, delta
+    delta[0] = np.nan  # there is no delta_0
+    return Params(dW_xh, dW_hh, dW_hy, db_h, db_y), e, delta
+
+
+def time_indexed(a) -> np.ndarray:
+    """``a`` of shape (T, d) with a row of NaN prepended, so that row t is time t.
+
+    Parameters
+    ----------
+    a : array_like of shape (T, d)
+        Values at times 1..T, such as x_t, a target, or dC_t/dy_t.
+
+    Returns
+    -------
+    ndarray of shape (T + 1, d), float64
+        Row 0 is NaN: there is no x_0, no target and no output at time 0.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"a: expected a 2-D array of shape (T, d), got shape {a.shape}")
+    return _padded(a)
 
 
 def loss_and_grad_reference(params: Params, X, Y, *, loss="mse", f="tanh", g="softmax", form="einsum"):

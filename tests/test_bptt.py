@@ -195,3 +195,14 @@ def test_streamed_gradients_equal_the_full_backward_pass(rows, rng):
     streamed = streamed_gradients(params, cache, e, rows_per_block=rows)
     for a, b in zip(full, streamed):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_time_indexed_puts_step_t_in_row_t():
+    from rnnlib.reference import time_indexed
+
+    a = np.arange(6.0).reshape(3, 2)
+    b = time_indexed(a)
+    assert b.shape == (4, 2) and np.isnan(b[0]).all()
+    np.testing.assert_array_equal(b[1:], a)
+    with pytest.raises(ValueError, match=r"a: expected a 2-D array of shape \(T, d\), got shape \(3,\)"):
+        time_indexed(np.zeros(3))

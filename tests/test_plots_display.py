@@ -63,3 +63,13 @@ def test_show_source_is_the_library_code():
     assert loop._repr_markdown_().startswith("```python\n")
     with pytest.raises(ValueError, match="start: no line of forward contains 'nothing here'"):
         show_source(rnnlib.forward, start="nothing here")
+
+
+def test_draw_backward_shows_every_message(ax):
+    assert plots.draw_backward(ax, T=3) is ax
+    labels = {t.get_text() for t in ax.texts}
+    assert {r"$C_{3}$", r"$\mathbf{o}_{1}$", r"$\mathbf{z}_{2}$", r"$\mathbf{e}_{3}$", r"$W_{hy}^\top\mathbf{e}_{2}$"} <= labels
+    assert {r"$W_{hh}^\top\boldsymbol{\delta}_{2}$", r"$\odot f'(\mathbf{z}_{1})$", r"$\boldsymbol{\delta}_{4} = \mathbf{0}$"} <= labels
+    assert r"$C_{4}$" not in labels
+    with pytest.raises(ValueError, match="T: expected an integer >= 1, got 0"):
+        plots.draw_backward(ax, T=0)
