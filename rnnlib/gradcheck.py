@@ -130,7 +130,9 @@ def relative_error(a, b, *, floor: float = 0.0) -> np.ndarray:
     """Entry-wise |a - b| / max(|a| + |b|, floor), and 0 where a = b = 0."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"a, b: expected equal shapes, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"a, b: expected equal shapes, got {a.shape} and {b.shape}"
+        )
     floor = check_positive("floor", floor, allow_zero=True)
     diff, scale = np.abs(a - b), np.maximum(np.abs(a) + np.abs(b), floor)
     return np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
