@@ -17,9 +17,19 @@ analytic and numerical gradients are compared entry by entry with
 where the floor is a ten-thousandth of the largest |d_q|.  Without it an
 entry that is zero in both would divide 0 by 0, and an entry far smaller than
 the rest would be judged against the round-off of the finite differences
-rather than against the gradient.  With ``"central4"`` a correct BPTT in
-float64 gives a largest r_p of about 1e-8 or below, while every bug in the
-book's bug gallery gives 1e-2 or more.
+rather than against the gradient.  
+:func:`check_gradient` passes a gradient when the largest r_p is below a
+threshold that follows the stencil (:func:`tolerance`).  A stencil of order p
+(1, 2, 4) at step eps has a truncation error of about eps^p and a round-off
+error of about u / eps (u = 1.1e-16, float64), relative to the gradient's
+scale: about 1e-8, 1e-10 and 1e-12 at the default steps.  An entry at the
+floor sees that error magnified up to 1e4 times, and a factor 10 covers the
+constants (|C''|, |C|, ...) of eq. (fd-error), so the threshold is
+
+    tol = 1e5 (eps^p + u / eps):  2e-3, 1.1e-5 and 1.1e-7 at the default steps.
+
+On small random networks a correct gradient stays at least 8 times below
+these, and every bug in the book's bug gallery gives 7e-2 or more.
 ReLU has a kink at 0: no stencil is valid when a step of size 2 eps moves a
 pre-activation across it, so check ReLU networks on data that keeps every
 z_t away from 0.
@@ -38,10 +48,13 @@ from .forward_pass import check_params, forward
 from .losses import cost
 from .params import Params, unvec, vec
 
-__all__ = ["numerical_derivative", "numerical_gradient", "relative_error", "GradCheck", "check_gradient"]
+__all__ = [
+    "numerical_derivative", "numerical_gradient", "relative_error", "tolerance", "GradCheck", "check_gradient",
+]
 
 
 STENCILS = {"forward": 1e-8, "central": 1e-5, "central4": 1e-3}  # stencil: default eps
+ORDER = {"forward": 1, "central": 2, "central4": 4}  # stencil: order p of its truncation error
 
 
 def numerical_derivative(fn: Callable[[np.ndarray], float], x, *, stencil: str = "central4", eps: float | None = None):
@@ -117,10 +130,42 @@ def relative_error(a, b, *, floor: float = 0.0) -> np.ndarray:
     """Entry-wise |a - b| / max(|a| + |b|, floor), and 0 where a = b = 0."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"a, b: expected equal shapes, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"a, b: expected equal shapes, got {a.shape} and {b.shape}"
+        )
     floor = check_positive("floor", floor, allow_zero=True)
     diff, scale = np.abs(a - b), np.maximum(np.abs(a) + np.abs(b), floor)
     return np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+
+
+def tolerance(stencil: str = "central4", eps: float | None = None) -> float:
+    """Largest relative error a correct float64 gradient can show with this stencil.
+
+    Parameters
+    ----------
+    stencil : {"central4", "central", "forward"}
+    eps : float, optional
+        Step size; by default the stencil's best step in float64.
+
+    Returns
+    -------
+    float
+        ``1e5 * (eps**p + u / eps)``, p the stencil's order and u the unit
+        round-off of float64: 2e-3, 1.1e-5 and 1.1e-7 for ``"forward"``,
+        ``"central"`` and ``"central4"`` at their default steps.
+
+    Notes
+    -----
+    eps^p is the truncation error and u / eps the round-off error of the
+    finite difference, relative to the gradient's scale (see the module
+    docstring); the relative error's floor, a ten-thousandth of that scale,
+    magnifies them up to 1e4 times for small entries, and a further factor
+    10 covers the constants of the error model.
+    """
+    check_choice("stencil", stencil, tuple(STENCILS))
+    eps = STENCILS[stencil] if eps is None else check_positive("eps", eps)
+    u = np.finfo(np.float64).eps / 2
+    return 1e5 * (eps ** ORDER[stencil] + u / eps)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +182,8 @@ class GradCheck:
         Its largest entry.
     worst : str
         Where the largest error is, e.g. ``"W_hh[2, 0]"``.
+    tol : float
+        The pass threshold of the stencil and step used, :func:`tolerance`.
     """
 
     analytic: np.ndarray
@@ -144,9 +191,11 @@ class GradCheck:
     rel_error: np.ndarray
     max_rel_error: float
     worst: str
+    tol: float = tolerance("central4")
 
-    def passed(self, tol: float = 1e-7) -> bool:
-        return self.max_rel_error < tol
+    def passed(self, tol: float | None = None) -> bool:
+        """Whether ``max_rel_error < tol``; by default ``tol`` is the stencil's threshold."""
+        return self.max_rel_error < (self.tol if tol is None else tol)
 
     def __repr__(self) -> str:
         return f"GradCheck(max_rel_error={self.max_rel_error:.2e} at {self.worst})"
@@ -203,16 +252,40 @@ def check_gradient(
     Returns
     -------
     GradCheck
+        Its ``passed()`` compares the largest relative error with the
+        threshold of the stencil and step, :func:`tolerance`.
+
+    Notes
+    -----
+    The check runs in float64 whatever the dtype of ``params``, ``X`` and
+    ``h0``: it casts float64 copies of them and passes those both to
+    ``grad_fn`` and to the finite differences (``Y`` is promoted by the cost).  In float32 (u = 6e-8) the
+    round-off u |C| / eps of a finite difference is some 1e9 times larger
+    than in float64, and the best central difference has only about four
+    correct digits: a correct gradient would fail.  The check tests the
+    gradient's formula; the float32 arithmetic of training is a separate
+    question (compare the float32 gradient with the float64 one).
     """
-    extra = {} if h0 is None else {"h0": h0}
+    check_params(params)
+    tol = tolerance(stencil, eps)  # also checks stencil and eps
+    # Y keeps its dtype: the cost promotes it to the cache's float64, and its
+    # own checks judge soft labels at the precision they were given in
+    params, X = params.astype(np.float64), _float64(X)
+    extra = {} if h0 is None else {"h0": _float64(h0)}
     _, grads = grad_fn(params, X, Y, loss=loss, f=f, g=g, **extra)
     if not isinstance(grads, Params):
         raise TypeError(f"grad_fn: expected it to return (C, Params), got {type(grads).__name__}")
     numeric = numerical_gradient(
-        lambda p: cost(forward(p, X, f=f, g=g, h0=h0), Y, loss=loss), params, stencil=stencil, eps=eps
+        lambda p: cost(forward(p, X, f=f, g=g, **extra), Y, loss=loss), params, stencil=stencil, eps=eps
     )
     a, d = vec(grads).astype(np.float64), vec(numeric)
     r = relative_error(a, d, floor=1e-4 * np.max(np.abs(d)) if floor is None else floor)
     p = int(np.argmax(r))
-    return GradCheck(a, d, r, float(r[p]), _locate(p, params))
+    return GradCheck(a, d, r, float(r[p]), _locate(p, params), tol)
+
+
+def _float64(a) -> np.ndarray:
+    """A float64 copy of a float array; other input is left to the library's own checks."""
+    a = np.asarray(a)
+    return a.astype(np.float64) if a.dtype.kind == "f" else a
 
