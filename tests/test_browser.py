@@ -3,6 +3,7 @@
 These tests serve _build/html on localhost and open every page of the book
 in Debian's Chromium, driven by Playwright.  They check that the mathematics
 is rendered by MathJax (and all of it), that every figure loads, that no
+display equation, table or code block is wider than its column at 1280 px, that no
 request leaves localhost, that navigation and search work, that exercise
 solutions stay hidden until clicked, and that a chapter's .ipynb download is
 the notebook.  Without Chromium they are skipped (see the report header).
@@ -23,7 +24,16 @@ import urllib.parse
 import pytest
 import yaml
 
-from browser import CHROMIUM, LAUNCH_ARGS, external_requests, image_problems, math_problems, rendered
+from browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    external_requests,
+    image_problems,
+    math_problems,
+    open_dropdowns,
+    overflowing_blocks,
+    rendered,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -93,6 +103,50 @@ def test_every_page_renders(page, site, path):
     problems = math_problems(page, source) + image_problems(page)
     assert not problems, (path, problems)
     assert not external_requests(page.requests, site), path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_block_fits_its_column(browser, site, path):
+    """At 1280 x 800 no display equation, table or code block scrolls sideways."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/{path}")
+        rendered(page)
+        open_dropdowns(page)  # solutions too
+        problems = overflowing_blocks(page)
+    finally:
+        context.close()
+    assert not problems, f"{path}: {len(problems)} blocks wider than their column:\n" + "\n".join(problems)
+
+
+def test_the_fit_check_catches_a_wide_equation_table_and_code_block(page, site, tmp_path):
+    """Add one too-wide block of each kind to a copy of a page: the check must name all three."""
+    copy = tmp_path / "html"
+    shutil.copytree(HTML, copy)
+    target = copy / "book" / "intro.html"  # a page that loads MathJax
+    source = target.read_text(encoding="utf-8")
+    wide = (
+        '<div class="math notranslate nohighlight">\\[' + " + ".join(f"x_{{{i}}}" for i in range(60)) + "\\]</div>"
+        "<table><tr>" + "".join(f"<td>column_number_{i}</td>" for i in range(40)) + "</tr></table>"
+        '<div class="highlight"><pre>wide_code = ' + " + ".join(f"term_{i}" for i in range(40)) + "</pre></div>"
+        '<div class="highlight"><pre>narrow = 1</pre></div>'
+    )
+    broken = source.replace("<h1>Recurrent", wide + "<h1>Recurrent", 1)
+    assert broken != source
+    target.write_text(broken, encoding="utf-8")
+    server, url = serve(copy)
+    try:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{url}/book/intro.html")
+        rendered(page)
+        problems = overflowing_blocks(page)
+    finally:
+        server.shutdown()
+        server.server_close()
+    kinds = sorted(p.split()[0] for p in problems)
+    assert kinds == ["code", "equation", "table"], problems
+    assert any("wide_code = term_0" in p for p in problems), problems
 
 
 def test_chapters_have_figures_and_math(page, site):
