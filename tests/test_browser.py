@@ -132,7 +132,8 @@ def test_the_fit_check_catches_a_wide_equation_table_and_code_block(page, site, 
         '<div class="highlight"><pre>wide_code = ' + " + ".join(f"term_{i}" for i in range(40)) + "</pre></div>"
         '<div class="highlight"><pre>narrow = 1</pre></div>'
     )
-    broken = source.replace("<h1>Recurrent", wide + "<h1>Recurrent", 1)
+    heading = "<h1>Recurrent neural networks, derived and checked<a"  # the one in the article
+    broken = source.replace(heading, wide + heading, 1)
     assert broken != source
     target.write_text(broken, encoding="utf-8")
     server, url = serve(copy)
@@ -239,3 +240,27 @@ def test_the_offline_check_catches_an_outside_request(site):
     assert external_requests([f"{site}/a.js", "https://cdn.jsdelivr.net/npm/mathjax@3"], site) == [
         "https://cdn.jsdelivr.net/npm/mathjax@3"
     ]
+
+
+def test_the_reference_code_cites_the_equation_numbers_the_page_shows(site):
+    """rnnlib.reference's forward pass cites eqs. (3.1)-(3.10) as chapter 3 numbers them.
+
+    Each line that computes z, h, o or y at step t must cite the number that
+    the page gives the equation of that quantity (element-wise or matrix
+    form), so that a reader can find it; renumbering the chapter breaks this.
+    """
+    import inspect
+
+    from rnnlib.reference import forward_einsum, forward_matrix
+
+    page = (HTML / "book" / "03_forward_pass.html").read_text(encoding="utf-8")
+    label_of = {
+        number: label
+        for label, number in re.findall(r'id="equation-([\w-]+)">\s*<span class="eqno">\((\d+\.\d+)\)', page)
+    }
+    source = inspect.getsource(forward_matrix) + inspect.getsource(forward_einsum)
+    cited = re.findall(r"^\s*(\w)\[t\] = .*# eq\. \((\d+\.\d+)\)", source, re.MULTILINE)
+    cited += [("h0", n) for n in re.findall(r"^\s*h = np\.zeros.*eq\. \((\d+\.\d+)\)", source, re.MULTILINE)]
+    assert len(cited) == 10, cited  # z, h, o, y and h_0 in each of the two forms
+    for quantity, number in cited:
+        assert label_of.get(number) in (f"fw-{quantity}", f"fw-{quantity}-elem"), (quantity, number, label_of)
