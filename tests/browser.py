@@ -69,14 +69,12 @@ WIDE_BLOCKS = {
 
 def open_dropdowns(page) -> None:
     """Open every exercise solution and dropdown, so that their contents are laid out and measured."""
-    page.evaluate(
-        """() => {
-            document.querySelectorAll('button.toggle-button').forEach(b => {
-                if (!b.classList.contains('toggle-button-hidden') && b.closest('.toggle-hidden, .dropdown')) b.click();
-            });
-            document.querySelectorAll('details').forEach(d => { d.open = true; });
-        }"""
-    )
+    buttons = page.locator(".dropdown button.toggle-button")
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    if buttons.count():
+        page.locator(".dropdown section").last.wait_for(state="visible", timeout=5000)
 
 
 def overflowing_blocks(page, tolerance: int = 1) -> list[str]:
