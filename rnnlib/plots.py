@@ -86,7 +86,8 @@ def draw_unrolled(ax, T: int = 3):
     _arrow(ax, (fx, rows["h"] + 0.25), (fx, rows["y"] - 0.25), r"$W_{hy}$", off)
     # the recurrent loop: out of the top of h_t, round to the left, back in at its left side
     left, top = fx - 0.9, rows["h"] + 0.6
-    ax.plot([fx - 0.2, fx - 0.2, left, left], [rows["h"] + 0.29, top, top, rows["h"]], color="#333333", lw=1.3)
+    loop_x, loop_y = [fx - 0.2, fx - 0.2, left, left], [rows["h"] + 0.29, top, top, rows["h"]]
+    ax.plot(loop_x, loop_y, color="#333333", lw=1.3)
     _arrow(ax, (left, rows["h"]), (fx - 0.43, rows["h"]))
     ax.text(left - 0.1, rows["h"] + 0.3, r"$W_{hh}$", ha="right", va="center", fontsize=LABEL_SIZE)
     ax.text(-0.95, rows["h"], "=", ha="center", va="center", fontsize=20)
