@@ -93,7 +93,9 @@ def draw_unrolled(ax, T: int = 3):
     ax.text(-0.95, rows["h"], "=", ha="center", va="center", fontsize=20)
     # unrolled network on the right
     _box(ax, (0.2, rows["h"]), r"$\mathbf{h}_0$", COLORS["grey"], width=0.6)
-    ax.text(0.2, rows["h"] - 0.5, r"$= \mathbf{0}$", ha="center", va="center", fontsize=LABEL_SIZE, color=COLORS["grey"])
+    ax.text(
+        0.2, rows["h"] - 0.5, r"$= \mathbf{0}$", ha="center", va="center", fontsize=LABEL_SIZE, color=COLORS["grey"]
+    )
     for t in range(1, T + 1):
         cx = 0.2 + 1.8 * t
         _box(ax, (cx, rows["x"]), rf"$\mathbf{{x}}_{t}$", COLORS["x"])
