@@ -50,57 +50,64 @@ def _box(ax, xy, text, color, width=0.8, height=0.5):
             boxstyle="round,pad=0.04,rounding_size=0.12", facecolor=color, alpha=0.18, edgecolor=color, lw=1.5,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=12)
+    ax.text(x, y, text, ha="center", va="center", fontsize=14)
+
+
+#: font size of the weight labels on the arrows of :func:`draw_unrolled`
+LABEL_SIZE = 12
 
 
 def _arrow(ax, start, end, label=None, label_offset=(0.0, 0.0), color="#333333", **kw):
     ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3, shrinkA=0, shrinkB=0, **kw))
     if label:
         mx, my = (start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1]
-        ax.text(mx, my, label, ha="center", va="center", fontsize=9, color=color)
+        ax.text(mx, my, label, ha="center", va="center", fontsize=LABEL_SIZE, color=color)
 
 
-def draw_unrolled(ax, T: int = 4):
+def draw_unrolled(ax, T: int = 3):
     """The RNN folded (a loop) and unrolled through time, t = 1..T, with h_0 = 0.
 
     Each column is one timestep: x_t enters through W_xh, h_{t-1} arrives
     through W_hh, and y_t leaves through W_hy.  The same three matrices
     appear in every column: the unrolled network is an MLP whose layers share
-    their weights.
+    their weights.  In the folded picture the loop carries h_t out of the
+    layer and back in as h_{t-1} of the next step.
     """
     if T < 1:
         raise ValueError(f"T: expected an integer >= 1, got {T}")
-    rows = {"y": 2.0, "h": 1.0, "x": 0.0}
+    rows = {"y": 2.3, "h": 1.15, "x": 0.0}
+    off = (0.45, 0)  # weight labels to the right of the vertical arrows
     # folded network on the left
-    fx = -1.6
+    fx = -2.2
     _box(ax, (fx, rows["x"]), r"$\mathbf{x}_t$", COLORS["x"])
     _box(ax, (fx, rows["h"]), r"$\mathbf{h}_t$", COLORS["h"])
     _box(ax, (fx, rows["y"]), r"$\mathbf{y}_t$", COLORS["y"])
-    _arrow(ax, (fx, rows["x"] + 0.25), (fx, rows["h"] - 0.25), r"$W_{xh}$", (0.3, 0))
-    _arrow(ax, (fx, rows["h"] + 0.25), (fx, rows["y"] - 0.25), r"$W_{hy}$", (0.3, 0))
-    ax.annotate(  # the recurrent loop: h_t feeds back into the next step
-        "", xy=(fx - 0.4, rows["h"] + 0.12), xytext=(fx - 0.4, rows["h"] - 0.12),
-        arrowprops=dict(
-            arrowstyle="-|>", color="#333333", lw=1.3, connectionstyle="arc,angleA=180,angleB=180,armA=22,armB=22,rad=6"
-        ),
-    )
-    ax.text(fx - 1.0, rows["h"] + 0.35, r"$W_{hh}$", ha="center", va="center", fontsize=9)
-    ax.text(-0.65, 1.0, "=", ha="center", va="center", fontsize=18)
+    _arrow(ax, (fx, rows["x"] + 0.25), (fx, rows["h"] - 0.25), r"$W_{xh}$", off)
+    _arrow(ax, (fx, rows["h"] + 0.25), (fx, rows["y"] - 0.25), r"$W_{hy}$", off)
+    # the recurrent loop: out of the top of h_t, round to the left, back in at its left side
+    left, top = fx - 0.9, rows["h"] + 0.6
+    loop_x, loop_y = [fx - 0.2, fx - 0.2, left, left], [rows["h"] + 0.29, top, top, rows["h"]]
+    ax.plot(loop_x, loop_y, color="#333333", lw=1.3)
+    _arrow(ax, (left, rows["h"]), (fx - 0.43, rows["h"]))
+    ax.text(left - 0.1, rows["h"] + 0.3, r"$W_{hh}$", ha="right", va="center", fontsize=LABEL_SIZE)
+    ax.text(-0.95, rows["h"], "=", ha="center", va="center", fontsize=20)
     # unrolled network on the right
     _box(ax, (0.2, rows["h"]), r"$\mathbf{h}_0$", COLORS["grey"], width=0.6)
-    ax.text(0.2, rows["h"] - 0.5, r"$= \mathbf{0}$", ha="center", va="center", fontsize=9, color=COLORS["grey"])
+    ax.text(
+        0.2, rows["h"] - 0.5, r"$= \mathbf{0}$", ha="center", va="center", fontsize=LABEL_SIZE, color=COLORS["grey"]
+    )
     for t in range(1, T + 1):
-        cx = 0.2 + 1.5 * t
+        cx = 0.2 + 1.8 * t
         _box(ax, (cx, rows["x"]), rf"$\mathbf{{x}}_{t}$", COLORS["x"])
         _box(ax, (cx, rows["h"]), rf"$\mathbf{{h}}_{t}$", COLORS["h"])
         _box(ax, (cx, rows["y"]), rf"$\mathbf{{y}}_{t}$", COLORS["y"])
-        _arrow(ax, (cx, rows["x"] + 0.25), (cx, rows["h"] - 0.25), r"$W_{xh}$", (0.3, 0))
-        _arrow(ax, (cx, rows["h"] + 0.25), (cx, rows["y"] - 0.25), r"$W_{hy}$", (0.3, 0))
-        left = cx - 1.5 + (0.3 if t == 1 else 0.4)
-        _arrow(ax, (left, rows["h"]), (cx - 0.4, rows["h"]), r"$W_{hh}$", (0, 0.18))
-    ax.text(0.2 + 1.5 * (T + 1) - 0.6, rows["h"], r"$\cdots$", ha="center", va="center", fontsize=14)
-    ax.set_xlim(-2.9, 0.2 + 1.5 * (T + 1))
-    ax.set_ylim(-0.5, 2.5)
+        _arrow(ax, (cx, rows["x"] + 0.25), (cx, rows["h"] - 0.25), r"$W_{xh}$", off)
+        _arrow(ax, (cx, rows["h"] + 0.25), (cx, rows["y"] - 0.25), r"$W_{hy}$", off)
+        start = cx - 1.8 + (0.3 if t == 1 else 0.43)
+        _arrow(ax, (start, rows["h"]), (cx - 0.4, rows["h"]), r"$W_{hh}$", (0, 0.24))
+    ax.text(0.2 + 1.8 * (T + 1) - 0.9, rows["h"], r"$\cdots$", ha="center", va="center", fontsize=16)
+    ax.set_xlim(-3.7, 0.2 + 1.8 * (T + 1) - 0.6)
+    ax.set_ylim(-0.35, 2.65)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

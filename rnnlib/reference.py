@@ -5,8 +5,9 @@ the fast batched code in :mod:`rnnlib.forward_pass` and :mod:`rnnlib.backprop` c
 checked against them:
 
 * **element-wise**, with ``np.einsum`` spelling the notes' Einstein summation
-  with the notes' index letters: ``z_i = w_ij h_j + w_ik x_k + b_i`` is
-  ``einsum("ij,j->i", W_hh, h) + einsum("ik,k->i", W_xh, x) + b_h``;
+  with the notes' index letters (l, not the notes' k, runs over the inputs,
+  since k is the number of outputs): ``z_i = w_ij h_j + w_il x_l + b_i`` is
+  ``einsum("ij,j->i", W_hh, h) + einsum("il,l->i", W_xh, x) + b_h``;
 * **matrix form**, one column vector per timestep: ``W_hh @ h[t - 1]``.
 
 Both walk through the sequences of a batch one by one and average the
@@ -40,17 +41,30 @@ __all__ = [
 
 
 def forward_step_loops(params: Params, h_prev, x_t) -> np.ndarray:
-    """One step of (forward-z) as explicit Python loops over the indices.
+    """One step of eq. (3.2) as explicit Python loops over the indices.
 
-    z_i = sum_j w_ij^(hh) h_j + sum_k w_ik^(xh) x_k + b_i^(h), for i = 1..n.
+    Parameters
+    ----------
+    h_prev : ndarray of shape (n,)
+        h_{t-1}.
+    x_t : ndarray of shape (m,)
+
+    Returns
+    -------
+    z_t : ndarray of shape (n,)
+
+    Notes
+    -----
+    z_i = sum_j w_ij^(hh) h_j + sum_l w_il^(xh) x_l + b_i^(h), for i = 1..n.
     """
+    W_xh, W_hh, W_hy, b_h, b_y = params
     n, m = params.n, params.m
     z = np.zeros(n, dtype=params.dtype)
-    for i in range(n):
+    for i in range(n):  # i is free: one equation per hidden unit
         z[i] = (
-            sum(params.W_hh[i, j] * h_prev[j] for j in range(n))
-            + sum(params.W_xh[i, k] * x_t[k] for k in range(m))
-            + params.b_h[i]
+            sum(W_hh[i, j] * h_prev[j] for j in range(n))  # sum over j
+            + sum(W_xh[i, l] * x_t[l] for l in range(m))  # sum over l
+            + b_h[i]
         )
     return z
 
@@ -68,25 +82,39 @@ def _cost_and_dC_dy(y, Yhat, o, loss):
 
 
 def forward_einsum(params: Params, x, f="tanh", g="softmax"):
-    """Element-wise forward pass over one sequence x of shape (T, m).
+    """Element-wise forward pass over one sequence, eqs. (3.1)-(3.5).
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, m)
+        The inputs x_1, ..., x_T, one per row.
+    f, g : str
+        Hidden and output activation, by name.
 
     Returns
     -------
-    z, h, o, y : ndarrays with T + 1 rows; row t is time t, h[0] = 0 and row 0
-    of z, o and y is NaN.
+    z, h, o, y : ndarrays of shape (T + 1, n), (T + 1, n), (T + 1, k), (T + 1, k)
+        Row t is time t: h[0] is h_0 = 0, and row 0 of z, o and y is NaN
+        (there is no z_0, o_0 or y_0).
     """
-    f_act, g_act = hidden_activation(f), output_activation(g)
+    f, g = hidden_activation(f), output_activation(g)  # names to functions
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = _padded(np.asarray(x, dtype=params.dtype))
-    T = x.shape[0] - 1
-    n, k = params.n, params.k
-    z, h = np.full((T + 1, n), np.nan), np.zeros((T + 1, n))
-    o, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
+    x = np.asarray(x, dtype=params.dtype)
+    T, n, k = len(x), params.n, params.k
+    x = _padded(x)  # x[t] is x_t; x[0] is NaN
+    z = np.full((T + 1, n), np.nan)
+    h = np.zeros((T + 1, n))  # h[0] = 0: eq. (3.1)
+    o = np.full((T + 1, k), np.nan)
+    y = np.full((T + 1, k), np.nan)
     for t in range(1, T + 1):
-        z[t] = np.einsum("ij,j->i", W_hh, h[t - 1]) + np.einsum("ik,k->i", W_xh, x[t]) + b_h
-        h[t] = f_act(z[t])
-        o[t] = np.einsum("ij,j->i", W_hy, h[t]) + b_y
-        y[t] = g_act(o[t])
+        z[t] = (  # eq. (3.2): sum over j and over l, i free
+            np.einsum("ij,j->i", W_hh, h[t - 1])
+            + np.einsum("il,l->i", W_xh, x[t])
+            + b_h
+        )
+        h[t] = f(z[t])  # eq. (3.3)
+        o[t] = np.einsum("ij,j->i", W_hy, h[t]) + b_y  # eq. (3.4)
+        y[t] = g(o[t])  # eq. (3.5): g sees the whole of o_t
     return z, h, o, y
 
 
@@ -137,21 +165,25 @@ def bptt_einsum(
 
 
 def forward_matrix(params: Params, x, f="tanh", g="softmax"):
-    """Matrix-form forward pass over one sequence, one column vector per step.
+    """Matrix-form forward pass over one sequence, eqs. (3.6)-(3.10).
 
-    Same return convention as :func:`forward_einsum`.
+    One column vector per timestep.  Same parameters and return convention
+    as :func:`forward_einsum`: row t of each array is time t.
     """
-    f_act, g_act = hidden_activation(f), output_activation(g)
+    f, g = hidden_activation(f), output_activation(g)  # names to functions
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = _padded(np.asarray(x, dtype=params.dtype))
-    T = x.shape[0] - 1
-    z, h = np.full((T + 1, params.n), np.nan), np.zeros((T + 1, params.n))
-    o, y = np.full((T + 1, params.k), np.nan), np.full((T + 1, params.k), np.nan)
+    x = np.asarray(x, dtype=params.dtype)
+    T, n, k = len(x), params.n, params.k
+    x = _padded(x)  # x[t] is x_t; x[0] is NaN
+    z = np.full((T + 1, n), np.nan)
+    h = np.zeros((T + 1, n))  # h[0] = h_0 = 0: eq. (3.6)
+    o = np.full((T + 1, k), np.nan)
+    y = np.full((T + 1, k), np.nan)
     for t in range(1, T + 1):
-        z[t] = W_hh @ h[t - 1] + W_xh @ x[t] + b_h
-        h[t] = f_act(z[t])
-        o[t] = W_hy @ h[t] + b_y
-        y[t] = g_act(o[t])
+        z[t] = W_hh @ h[t - 1] + W_xh @ x[t] + b_h  # eq. (3.7)
+        h[t] = f(z[t])  # eq. (3.8)
+        o[t] = W_hy @ h[t] + b_y  # eq. (3.9)
+        y[t] = g(o[t])  # eq. (3.10)
     return z, h, o, y
 
 

@@ -59,6 +59,58 @@ def math_problems(page, source_html: str) -> list[str]:
     return problems
 
 
+#: what must fit its column, by kind: display equations, tables, code and cell outputs
+WIDE_BLOCKS = {
+    "equation": "mjx-container[display]",
+    "table": "table",
+    "code": "div.highlight pre, .cell_output pre, .output pre",
+}
+
+
+def open_dropdowns(page) -> None:
+    """Open every exercise solution and dropdown, so that their contents are laid out and measured."""
+    buttons = page.locator(".dropdown button.toggle-button")
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    if buttons.count():
+        page.locator(".dropdown section").last.wait_for(state="visible", timeout=5000)
+
+
+def overflowing_blocks(page, tolerance: int = 1) -> list[str]:
+    """Display equations, tables and code blocks wider than their column; an empty list if none is.
+
+    A block overflows when its content is wider than the box the page gives
+    it: ``scrollWidth > clientWidth + tolerance`` (1 px for rounding).  A table
+    is measured against the scrolling box that holds it (the theme wraps each
+    table in one), since a table grows to fit its content.  Call
+    :func:`open_dropdowns` first, or hidden solutions are not measured.
+    Each problem names the kind of block, its widths and its first characters.
+    """
+    found = page.evaluate(
+        """([kinds, tolerance]) => {
+            const root = document.querySelector('article') || document.body;
+            const seen = new Set(), out = [];
+            for (const [kind, selector] of Object.entries(kinds)) {
+                for (const el of root.querySelectorAll(selector)) {
+                    if (seen.has(el)) continue;
+                    seen.add(el);
+                    const box = kind === 'table'
+                        ? (el.closest('.pst-scrollable-table-container') || el.parentElement) : el;
+                    const content = Math.max(box.scrollWidth, kind === 'table' ? el.offsetWidth : 0);
+                    if (content > box.clientWidth + tolerance) {
+                        const text = el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60);
+                        out.push([kind, content, box.clientWidth, text]);
+                    }
+                }
+            }
+            return out;
+        }""",
+        [WIDE_BLOCKS, tolerance],
+    )
+    return [f"{kind} {content} px in a {column} px column: {text!r}" for kind, content, column, text in found]
+
+
 def image_problems(page) -> list[str]:
     """Images that did not load (natural width 0); an empty list if all did."""
     images = page.locator("img").evaluate_all(

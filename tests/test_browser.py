@@ -3,6 +3,7 @@
 These tests serve _build/html on localhost and open every page of the book
 in Debian's Chromium, driven by Playwright.  They check that the mathematics
 is rendered by MathJax (and all of it), that every figure loads, that no
+display equation, table or code block is wider than its column at 1280 px, that no
 request leaves localhost, that navigation and search work, that exercise
 solutions stay hidden until clicked, and that a chapter's .ipynb download is
 the notebook.  Without Chromium they are skipped (see the report header).
@@ -23,7 +24,16 @@ import urllib.parse
 import pytest
 import yaml
 
-from browser import CHROMIUM, LAUNCH_ARGS, external_requests, image_problems, math_problems, rendered
+from browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    external_requests,
+    image_problems,
+    math_problems,
+    open_dropdowns,
+    overflowing_blocks,
+    rendered,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -93,6 +103,51 @@ def test_every_page_renders(page, site, path):
     problems = math_problems(page, source) + image_problems(page)
     assert not problems, (path, problems)
     assert not external_requests(page.requests, site), path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_block_fits_its_column(browser, site, path):
+    """At 1280 x 800 no display equation, table or code block scrolls sideways."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/{path}")
+        rendered(page)
+        open_dropdowns(page)  # solutions too
+        problems = overflowing_blocks(page)
+    finally:
+        context.close()
+    assert not problems, f"{path}: {len(problems)} blocks wider than their column:\n" + "\n".join(problems)
+
+
+def test_the_fit_check_catches_a_wide_equation_table_and_code_block(page, site, tmp_path):
+    """Add one too-wide block of each kind to a copy of a page: the check must name all three."""
+    copy = tmp_path / "html"
+    shutil.copytree(HTML, copy)
+    target = copy / "book" / "intro.html"  # a page that loads MathJax
+    source = target.read_text(encoding="utf-8")
+    wide = (
+        '<div class="math notranslate nohighlight">\\[' + " + ".join(f"x_{{{i}}}" for i in range(60)) + "\\]</div>"
+        "<table><tr>" + "".join(f"<td>column_number_{i}</td>" for i in range(40)) + "</tr></table>"
+        '<div class="highlight"><pre>wide_code = ' + " + ".join(f"term_{i}" for i in range(40)) + "</pre></div>"
+        '<div class="highlight"><pre>narrow = 1</pre></div>'
+    )
+    heading = "<h1>Recurrent neural networks, derived and checked<a"  # the one in the article
+    broken = source.replace(heading, wide + heading, 1)
+    assert broken != source
+    target.write_text(broken, encoding="utf-8")
+    server, url = serve(copy)
+    try:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{url}/book/intro.html")
+        rendered(page)
+        problems = overflowing_blocks(page)
+    finally:
+        server.shutdown()
+        server.server_close()
+    kinds = sorted(p.split()[0] for p in problems)
+    assert kinds == ["code", "equation", "table"], problems
+    assert any("wide_code = term_0" in p for p in problems), problems
 
 
 def test_chapters_have_figures_and_math(page, site):
@@ -185,3 +240,27 @@ def test_the_offline_check_catches_an_outside_request(site):
     assert external_requests([f"{site}/a.js", "https://cdn.jsdelivr.net/npm/mathjax@3"], site) == [
         "https://cdn.jsdelivr.net/npm/mathjax@3"
     ]
+
+
+def test_the_reference_code_cites_the_equation_numbers_the_page_shows(site):
+    """rnnlib.reference's forward pass cites eqs. (3.1)-(3.10) as chapter 3 numbers them.
+
+    Each line that computes z, h, o or y at step t must cite the number that
+    the page gives the equation of that quantity (element-wise or matrix
+    form), so that a reader can find it; renumbering the chapter breaks this.
+    """
+    import inspect
+
+    from rnnlib.reference import forward_einsum, forward_matrix
+
+    page = (HTML / "book" / "03_forward_pass.html").read_text(encoding="utf-8")
+    label_of = {
+        number: label
+        for label, number in re.findall(r'id="equation-([\w-]+)">\s*<span class="eqno">\((\d+\.\d+)\)', page)
+    }
+    source = inspect.getsource(forward_matrix) + inspect.getsource(forward_einsum)
+    cited = re.findall(r"^\s*(\w)\[t\] = .*# eq\. \((\d+\.\d+)\)", source, re.MULTILINE)
+    cited += [("h0", n) for n in re.findall(r"^\s*h = np\.zeros.*eq\. \((\d+\.\d+)\)", source, re.MULTILINE)]
+    assert len(cited) == 10, cited  # z, h, o, y and h_0 in each of the two forms
+    for quantity, number in cited:
+        assert label_of.get(number) in (f"fw-{quantity}", f"fw-{quantity}-elem"), (quantity, number, label_of)
