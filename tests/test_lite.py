@@ -3,10 +3,10 @@
 `make book` builds the in-browser notebooks into _build/html/lite (see
 tools/lite.py). These tests fail, and never skip, when that site is missing:
 the book must always ship them (without Chromium, only the runs in the
-browser are skipped, like the other browser tests). The browser tests open each chapter's page,
-follow its "Run in your browser" button, clear the outputs and run every
-cell in the Pyodide kernel, then compare what the cells print and draw with
-the outputs stored in the notebook.
+browser are skipped, like the other browser tests). The browser tests open
+each chapter's page, follow its "Run in your browser" button, clear the
+outputs and run every cell in the Pyodide kernel, then compare what the
+cells print and draw with the outputs stored in the notebook.
 """
 
 from __future__ import annotations
@@ -167,14 +167,18 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def context():
+    """One browser profile for all chapters, as a reader's: Pyodide's files are fetched once, then cached."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.requests = []
+        context.on("request", lambda request: context.requests.append(request.url))
+        yield context
         browser.close()
 
 
@@ -192,11 +196,9 @@ ALL_RUN = f"""() => {{
 }}"""
 
 
-def run_in_browser(browser, site, chapter):
+def run_in_browser(context, site, chapter):
     """Open the chapter, follow its button, Run All; return (code cells as JSON, requests, seconds)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = []
-    context.on("request", lambda request: requests.append(request.url))
+    context.requests.clear()
     page = context.new_page()
     page.goto(f"{site}/book/{chapter[:-6]}.html")
     with context.expect_page() as opened:
@@ -211,8 +213,9 @@ def run_in_browser(browser, site, chapter):
     cells = lab.evaluate(
         f"() => {CURRENT}.content.widgets.filter(c => c.model.type === 'code').map(c => c.model.toJSON())"
     )
-    context.close()
-    return cells, requests, seconds
+    lab.close()
+    page.close()
+    return cells, list(context.requests), seconds
 
 
 def record_time(chapter: str, seconds: float) -> None:
@@ -222,8 +225,8 @@ def record_time(chapter: str, seconds: float) -> None:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser(browser, site, chapter):
-    cells, requests, seconds = run_in_browser(browser, site, chapter)
+def test_chapter_runs_in_the_browser(context, site, chapter):
+    cells, requests, seconds = run_in_browser(context, site, chapter)
     record_time(chapter, seconds)
     stored = [c for c in nbformat.read(ROOT / "book" / chapter, as_version=4).cells if c.cell_type == "code"]
     assert len(cells) == len(stored)
