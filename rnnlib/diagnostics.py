@@ -127,3 +127,56 @@ def cost_state_sensitivity(params: Params, X, Y, *, loss: str = "mse", f: str = 
             u = params.W_hh.T @ (fprime[s] * u)  # dC_t/dh_{s-1}
             S[t, s - 1] = np.linalg.norm(u)
     return S
+
+
+def mean_derivative(cache: ForwardCache) -> float:
+    """E[f'(z_t)]: the slope of f averaged over the units and the steps t = 1..T.
+
+    With it, rho(W_hh) * E[f'(z)] is a rough per-step gain of the Jacobian
+    product: the factor by which ||dh_T/dh_s|| changes per step of lag when
+    the slopes are spread evenly (they are not, so it is only a guide).
+
+    Parameters
+    ----------
+    cache : ForwardCache
+        The forward pass of one sequence or a batch.
+
+    Returns
+    -------
+    float
+        The mean of f'(z_t) over t = 1..T, the n units and the N sequences.
+    """
+    check_cache(cache)
+    return float(np.mean(hidden_activation(cache.f).deriv_from_output(cache.h_tm[1:])))
+
+
+def tbptt_backward_steps(T: int, k1: int, k2: int) -> int:
+    """How many backward steps TBPTT(k1, k2) takes on a sequence of T steps.
+
+    One backward step is one application of the recursion
+    delta_{t-1} = W_hh^T delta_t * f'(z_{t-1}) plus the gradient terms of
+    that step.  :func:`rnnlib.truncated.truncated_gradient` sums its windows:
+    each block of k1 steps (the last may be shorter) is backpropagated
+    through itself and the k2 - k1 steps before it, as far back as t = 1.
+
+    Returns
+    -------
+    int
+        The summed window lengths.  Full BPTT takes T; TBPTT(k, k) takes T
+        (the same arithmetic, cut into chunks); TBPTT(1, k) takes
+        T k - k (k - 1) / 2 for k <= T.
+    """
+    from ._checks import check_int
+
+    T, k1, k2 = check_int("T", T), check_int("k1", k1), check_int("k2", k2)
+    if k2 < k1:
+        raise ValueError(f"k2: expected k2 >= k1 = {k1}, got {k2}")
+    steps = 0
+    for first_sent in range(1, T + 1, k1):  # as truncated_gradient's windows
+        end = min(first_sent + k1 - 1, T)
+        start = max(1, first_sent - (k2 - k1))
+        steps += end - start + 1
+    return steps
+
+
+__all__ += ["mean_derivative", "tbptt_backward_steps"]
