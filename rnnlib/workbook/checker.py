@@ -164,9 +164,12 @@ def _first_difference(got, want, ex, problem):
     for o, a, b in zip(ex.outputs, got, want):
         bad = ~np.isclose(a, b, rtol=RTOL, atol=ATOL)
         if np.any(bad):
-            index = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
+            bad_at = np.argwhere(bad)
+            if o.backward:  # the earliest in the recursion: the latest row, its first entry
+                bad_at = bad_at[bad_at[:, 0] == bad_at[:, 0].max()]
+            index = tuple(int(i) for i in bad_at[0]) if a.ndim else ()
             t = next((index[j] + (sym == "T") for j, sym in enumerate(o.shape) if sym in ("T", "T+1")), None)
-            found.append((o, index, t))
+            found.append((o, index, -t if o.backward and t is not None else t))
     if not found:
         return None
     timed = [f for f in found if f[2] is not None]

@@ -40,6 +40,7 @@ class Output:
 
     name: str
     shape: tuple  # e.g. ("T+1", "n"); () for a number
+    backward: bool = False  # computed from t = T down to 1, so "first" is the latest t
 
 
 @dataclass
@@ -360,7 +361,7 @@ _LIST = [
         inputs=f"{_PARAMS_IN}\nz : ndarray of shape (T, n)\n    Row t - 1 is z_t.\n"
         "e : ndarray of shape (T, k)\n    Row t - 1 is e_t.\nf : {'tanh', 'sigmoid', 'relu', 'identity'}",
         equations="δ_{T+1} = 0\nδ_t = (W_hy^T e_t + W_hh^T δ_{t+1}) ⊙ f'(z_t), for t = T, ..., 1",
-        outputs=(Output("delta", ("T", "n")),),
+        outputs=(Output("delta", ("T", "n"), backward=True),),
         structure="single",
         mistakes=_DELTA_MISTAKES,
         hints={"delta": "δ_t = (W_hy^T e_t + W_hh^T δ_{t+1}) ⊙ f'(z_t), with δ_{T+1} = 0"},
