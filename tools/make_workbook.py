@@ -10,7 +10,7 @@ the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are replaced by
     raise NotImplementedError
 
 (at the indentation of the BEGIN marker), and a markdown cell holding the
-whole solved cell follows it, in a dropdown the book shows on demand and
+whole solved cell (docstring aside) follows it, in a dropdown the book shows on demand and
 collapsed in Jupyter (``jupyter.source_hidden``).  Every other cell is copied.
 Outputs are cleared: run tools/run_notebooks.py on the copies afterwards, so
 that their check cells store the "not implemented yet" reports.
@@ -21,6 +21,7 @@ differs (outputs aside) from what its source gives.
 
 import copy
 import pathlib
+import re
 import sys
 
 import nbformat
@@ -56,7 +57,13 @@ def strip_solution(source: str) -> tuple[str, str]:
     return "\n".join(learner), "\n".join(solved)
 
 
+def without_docstring(code: str) -> str:
+    """The code without its first docstring, which the exercise cell above shows."""
+    return re.sub(r'\n[ ]*"""(.|\n)*?"""', "", code, count=1)
+
+
 def solution_cell(cell_id: str, solved: str):
+    solved = without_docstring(solved)
     text = f":::{{admonition}} Solution\n:class: dropdown\n\n```python\n{solved}\n```\n:::"
     md = nbformat.v4.new_markdown_cell(text)
     md.id = f"{cell_id}-solution"

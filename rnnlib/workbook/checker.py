@@ -13,6 +13,7 @@ wrong shape, NaN), the checker returns a report instead of raising.
 from __future__ import annotations
 
 import copy
+import textwrap
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -55,7 +56,8 @@ class Report:
     message: str
 
     def __str__(self):
-        return self.message
+        """The message, wrapped to fit a notebook's code column."""
+        return "\n".join(textwrap.fill(line, 76, break_on_hyphens=False) for line in self.message.split("\n"))
 
     __repr__ = __str__
 
