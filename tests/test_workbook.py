@@ -77,14 +77,13 @@ def test_every_mistake_is_catalogued_and_used():
 # --- a learner's code, right and wrong -------------------------------------------
 
 
-def learner_forward(params, x, f="tanh", g="softmax", h0_value=0.0, h_index=-1):
+def learner_forward(params, x, f="tanh", g="softmax", h0_value=0.0):
     W_xh, W_hh, W_hy, b_h, b_y = params
     T = x.shape[0]
     fa, ga = hidden_activation(f), output_activation(g)
     zs, hs, os_, ys = [], [np.full(params.n, h0_value)], [], []
     for t in range(T):
-        h_used = hs[h_index] if h_index == -1 else np.zeros(params.n)  # h[t + 1] not there yet
-        z = W_hh @ h_used + W_xh @ x[t] + b_h
+        z = W_hh @ hs[-1] + W_xh @ x[t] + b_h
         hs.append(fa(z))
         zs.append(z)
         os_.append(W_hy @ hs[-1] + b_y)
@@ -473,6 +472,23 @@ def _make_workbook():
 
 def test_learner_copies_are_up_to_date():
     assert _make_workbook().main(["--check"]) == 0
+
+
+def test_stale_learner_copy_is_detected(tmp_path, monkeypatch):
+    mw = _make_workbook()
+    source = nbformat.read(SOLVED[0], as_version=4)
+    source.cells[0].source += "\n\nOne more sentence."
+    nbformat.write(source, tmp_path / SOLVED[0].name)
+    monkeypatch.setattr(mw, "SOURCES", tmp_path)
+    assert mw.main(["--check"]) == 1
+
+
+def test_exercise_docs_give_signature_shapes_and_equations():
+    for name, ex in EXERCISES.items():
+        doc = ex.doc
+        assert doc.startswith(f"{name}(") and "Parameters" in doc and "Returns" in doc and "Notes" in doc
+        assert all(f"{o.name} : ndarray of shape (" in doc or not o.shape for o in ex.outputs)
+    assert "z_t = W_hh h_{t-1} + W_xh x_t + b_h" in EXERCISES["forward"].doc
 
 
 def test_strip_solution_keeps_indentation_and_round_trips():
