@@ -112,10 +112,10 @@ class Exercise:
     @property
     def doc(self) -> str:
         """The exercise's documentation: signature, shapes, equations."""
-        outs = "\n".join(
-            f"{o.name} : ndarray of shape ({', '.join(o.shape)}{',' * (len(o.shape) == 1)})" if o.shape else f"{o.name} : float"
-            for o in self.outputs
-        )
+        def kind(o):
+            return f"ndarray of shape ({', '.join(o.shape)}{',' * (len(o.shape) == 1)})" if o.shape else "float"
+
+        outs = "\n".join(f"{o.name} : {kind(o)}" for o in self.outputs)
         return (
             f"{self.signature}\n\n{self.summary}\n\nParameters\n----------\n{self.inputs}\n\n"
             f"Returns\n-------\n{outs}\n\nNotes\n-----\n{self.equations}"
