@@ -113,7 +113,7 @@ def _unpack(result, ex, problem):
         want = 2 if ex.structure == "cost_params" else len(outs)
         if not isinstance(result, (tuple, list)) or len(result) != want:
             got = f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list)) else (
-                type(result).__name__
+                f"an object of type {type(result).__name__}"
             )
             names = "C, new params" if ex.structure == "cost_params" else ", ".join(o.name for o in outs)
             raise _Bad(f"It returned {got}; expected a tuple of {want}: ({names}).")
@@ -250,6 +250,7 @@ def check(name, fn) -> Report:
     problems = ex.problems()
     total = len(problems)
     answers, first = [], None
+    wrong_outputs = set()
     for number, p in enumerate(problems, start=1):
         where = f"problem {number} of {total} ({p.describe(ex.keys)})"
         args = ex.args(p)
@@ -295,6 +296,7 @@ def check(name, fn) -> Report:
                 )
         want = _unpack(_quiet(lambda: ex.expected(p)), ex, p)
         diff = _first_difference(got, want, ex, p)
+        wrong_outputs |= {o.name for o, a, b in zip(ex.outputs, got, want) if not _close(a, b)}
         if diff is not None and first is None:
             o, index, _ = diff
             i = ex.outputs.index(o)
@@ -308,6 +310,10 @@ def check(name, fn) -> Report:
         f"wrong. {o.name} first differs on {where}, at {_where(o, problems[number - 1], index)}: "
         f"expected {expected:.6g}, received {received:.6g}."
     )
+    if len(ex.outputs) > 1:
+        right = [o.name for o in ex.outputs if o.name not in wrong_outputs]
+        message += " Wrong: " + ", ".join(o.name for o in ex.outputs if o.name in wrong_outputs)
+        message += f"; right on every problem: {', '.join(right)}." if right else "."
     matches = _matching_mistakes(ex, problems, answers)
     if len(matches) == 1:
         m = MISTAKES[matches[0]]
@@ -322,13 +328,17 @@ def check(name, fn) -> Report:
     return report("wrong", message)
 
 
+def _close(a, b):
+    return np.allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
 def _matching_mistakes(ex, problems, answers):
     matches = []
     for key in ex.mistakes:
         try:
             for p, got in zip(problems, answers):
                 ref = _unpack(_quiet(lambda: ex.variant(p, key)), ex, p)
-                if not all(np.allclose(a, b, rtol=RTOL, atol=ATOL) for a, b in zip(got, ref)):
+                if not all(_close(a, b) for a, b in zip(got, ref)):
                     break
             else:
                 matches.append(key)
