@@ -359,6 +359,12 @@ def test_unknown_mistake_named_none(name, fn, output):
     assert EXERCISES[name].hints[output] in report.message
 
 
+def test_float32_is_reported_as_a_small_difference():
+    report = check("vec", lambda params: np.concatenate([a.ravel() for a in params]).astype(np.float32))
+    assert report.status == "wrong" and report.mistake is None
+    assert "agree to about five digits" in report.message
+
+
 def test_several_matching_mistakes_are_all_named(monkeypatch):
     ex = EXERCISES["delta_recursion"]
     twin = Mistake("twin_of_no_future_term", "the same as no_future_term", "look at the future term")

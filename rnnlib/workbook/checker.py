@@ -306,10 +306,14 @@ def check(name, fn) -> Report:
     if first is None:
         return report("passed", f"passed on all {total} problems ({_coverage(ex, problems)}).")
     o, number, where, index, received, expected = first
+    small = abs(received - expected) <= 1e-5 * abs(expected)
+    digits = ".12g" if small else ".6g"
     message = (
         f"wrong. {o.name} first differs on {where}, at {_where(o, problems[number - 1], index)}: "
-        f"expected {expected:.6g}, received {received:.6g}."
+        f"expected {expected:{digits}}, received {received:{digits}}."
     )
+    if small:
+        message += " The two agree to about five digits: is something rounded or computed in float32?"
     if len(ex.outputs) > 1:
         right = [o.name for o in ex.outputs if o.name not in wrong_outputs]
         message += " Wrong: " + ", ".join(o.name for o in ex.outputs if o.name in wrong_outputs)
@@ -324,7 +328,9 @@ def check(name, fn) -> Report:
         message += "; ".join(f"'{k}' ({MISTAKES[k].description})" for k in matches)
         message += "\nHint: " + " / ".join(MISTAKES[k].hint for k in matches)
         return report("wrong", message, None, matches)
-    message += f"\nIt matches none of the catalogued mistakes. Look again at {ex.hints[o.name]}."
+    message += "\nIt matches none of the catalogued mistakes."
+    if not small:
+        message += f" Look again at {ex.hints[o.name]}."
     return report("wrong", message)
 
 
