@@ -14,6 +14,7 @@ Modules, one per concept:
 - :mod:`rnnlib.reference`: slow element-wise (einsum) and per-sequence references
 - :mod:`rnnlib.gradcheck`: finite-difference gradient checks
 - :mod:`rnnlib.broken`: deliberately wrong gradients, for the checks to catch
+- :mod:`rnnlib.workbook`: exercises the learner writes, and a checker that names the mistake
 - :mod:`rnnlib.optim`: gradient descent, momentum, Adagrad, Adam, clipping
 - :mod:`rnnlib.train`: the training loop
 - :mod:`rnnlib.tasks`: synthetic sequence tasks
@@ -26,6 +27,7 @@ Modules, one per concept:
 """
 
 from . import broken, reference, tasks
+from . import workbook
 from .activations import log_softmax, sigmoid, softmax
 from .backprop import Signals, backward, bptt, gradients, loss_and_grad
 from .forward_pass import ForwardCache, forward
