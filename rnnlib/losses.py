@@ -53,10 +53,11 @@ def check_loss(loss: str, g: str) -> str:
     return loss
 
 
-def check_targets(Y, expected: tuple, labels: str, loss: str, dtype) -> np.ndarray:
+def check_targets(Y, expected: tuple, labels: str, loss: str, dtype, *, like: str = "") -> np.ndarray:
     """Validate a whole array of desired outputs Y and return it as a float array.
 
-    Y must have exactly the shape ``expected`` (``labels`` names its axes),
+    Y must have exactly the shape ``expected`` (``labels`` names its axes,
+    ``like`` says where the shape comes from),
     finite entries and, for cross-entropy, rows that are probability vectors.
     Integer Y is converted to ``dtype``; floating Y keeps the wider precision.
     """
@@ -64,7 +65,7 @@ def check_targets(Y, expected: tuple, labels: str, loss: str, dtype) -> np.ndarr
     Y = as_float_array("Y", Y, dtype=dtype)
     given = Y.dtype if given is None else given
     if Y.shape != tuple(expected):
-        raise ValueError(f"Y: expected shape {labels} = {_shape_str(expected)} like y, got {_shape_str(Y.shape)}")
+        raise ValueError(f"Y: expected shape {labels} = {_shape_str(expected)}{like}, got {_shape_str(Y.shape)}")
     check_finite("Y", Y)
     if loss == "cross_entropy" and Y.size:
         if np.any(Y < 0):
@@ -82,7 +83,7 @@ def check_targets(Y, expected: tuple, labels: str, loss: str, dtype) -> np.ndarr
 def target_tm(cache: ForwardCache, Y, loss: str) -> np.ndarray:
     """Validate the desired output Y against the forward pass and return it time-major (T, N, k)."""
     labels = "(N, T, k)" if cache.batched else "(T, k)"
-    Y = check_targets(Y, cache.y.shape, labels, loss, cache.dtype)
+    Y = check_targets(Y, cache.y.shape, labels, loss, cache.dtype, like=" like y")
     return np.swapaxes(Y, 0, 1) if cache.batched else Y[:, None, :]
 
 

@@ -17,14 +17,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_rng, check_int, check_positive
+from ._checks import _shape_str, as_rng, check_int, check_params, check_positive
+from .activations import hidden_activation, output_activation
 from .backprop import backward_tm, gradients
-from .forward_pass import as_sequences, check_params, forward
-from .losses import check_loss, cost_and_error_tm
+from .forward_pass import as_sequences, forward
+from .losses import check_loss, check_targets, cost_and_error_tm
 from .optim import clip_by_global_norm, clip_elementwise, global_norm
 from .params import NAMES, Params
 
-__all__ = ["History", "Diverged", "train"]
+__all__ = ["History", "Diverged", "train", "check_optimizer"]
+
+
+def check_optimizer(optimizer):
+    """Raise TypeError unless ``optimizer`` is an optimiser object with init and update."""
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"optimizer: expected an optimiser object such as rnnlib.{optimizer.__name__}(lr=0.01), "
+            f"got the class {optimizer.__name__} itself"
+        )
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+        raise TypeError(
+            "optimizer: expected an object with init(params) and update(params, grads, state), such as "
+            f"rnnlib.GradientDescent(lr=0.1) or rnnlib.Adam(), got {type(optimizer).__name__} {optimizer!r:.40}"
+        )
+    return optimizer
 
 
 @dataclass
@@ -113,12 +129,17 @@ def train(
     Raises
     ------
     Diverged
-        A FloatingPointError, if the cost or the gradient becomes NaN or inf
-        (the learning rate is too large); it carries the history so far.
+        A FloatingPointError, if the cost, the gradient or the parameters
+        after an update become NaN or inf (the learning rate is too large);
+        it carries the history so far.
     """
     check_params(params)
+    check_optimizer(optimizer)
     check_loss(loss, g)
+    hidden_activation(f), output_activation(g)
     steps = check_int("steps", steps)
+    if isinstance(freeze, str) or not isinstance(freeze, (tuple, list, set, frozenset)):
+        raise TypeError(f"freeze: expected a tuple of parameter names such as ('W_hh',), got {freeze!r}")
     for name in freeze:
         if name not in NAMES:
             raise ValueError(f"freeze: expected names among {NAMES}, got {name!r}")
@@ -126,13 +147,11 @@ def train(
         check_positive("clip_norm", clip_norm)
     if clip_value is not None:
         check_positive("clip_value", clip_value)
-    X, batched = as_sequences(params, X)
+    X, batched = as_sequences(params, X)  # the whole array is checked here, once
     if not batched:
-        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {X.shape[1:]}")
-    N = X.shape[0]
-    Y = np.asarray(Y)
-    if Y.shape[:2] != X.shape[:2]:
-        raise ValueError(f"Y: expected shape (N, T, k) = ({N}, {X.shape[1]}, {params.k}), got {Y.shape}")
+        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {_shape_str(X.shape[1:])}")
+    N, T = X.shape[:2]
+    Y = check_targets(Y, (N, T, params.k), "(N, T, k)", loss, X.dtype)  # ... and so is Y
     batch_size = N if batch_size is None else check_int("batch_size", batch_size)
     if batch_size > N:
         raise ValueError(f"batch_size: expected at most N = {N}, got {batch_size}")
@@ -140,13 +159,13 @@ def train(
 
     history = History()
     state = optimizer.init(params)
-    order, pos = np.arange(N), N
+    order, pos = np.arange(N, dtype=np.intp), N
     for step in range(steps):
         if batch_size == N:
             idx = slice(None)
         else:
             if pos + batch_size > N:  # a new epoch: a new random order
-                order, pos = rng.permutation(N), 0
+                order, pos = rng.permutation(N).astype(np.intp, copy=False), 0
             idx, pos = order[pos : pos + batch_size], pos + batch_size
 
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
@@ -170,4 +189,11 @@ def train(
         if clip_value is not None:
             grads = clip_elementwise(grads, clip_value)
         params, state = optimizer.update(params, grads, state)  # 4. update
+        if not all(np.all(np.isfinite(a)) for a in params):
+            raise Diverged(
+                f"train: the parameters became non-finite in the update at step {step} (cost {C}, "
+                f"gradient norm {norm} before it); lower the learning rate or clip",
+                step,
+                history,
+            )
     return params, history
