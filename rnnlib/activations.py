@@ -71,7 +71,8 @@ def _identity(z, out=None):
 
 
 def _softmax(o, axis=-1, out=None):
-    out = np.subtract(o, np.max(o, axis=axis, keepdims=True), out=out)
+    with np.errstate(over="ignore"):  # max(o) - o_j beyond the float range: exp(-inf) = 0 is right
+        out = np.subtract(o, np.max(o, axis=axis, keepdims=True), out=out)
     np.exp(out, out=out)
     out /= np.sum(out, axis=axis, keepdims=True)
     return out
@@ -119,15 +120,16 @@ def _as_activation_input(name, z, out, *, axis=None):
     return z
 
 
-def _result(z, value, out):
-    """A numpy scalar for a 0-D input (as numpy's ufuncs return), else the array."""
-    return value[()] if out is None and z.ndim == 0 else value
+def _elementwise(kernel, z, out):
+    """Apply a kernel; a 0-D input gives a numpy scalar, as numpy's ufuncs do."""
+    if z.ndim == 0 and out is None:
+        return kernel(z.reshape(1))[0]
+    return kernel(z, out=out)
 
 
 def tanh(z, out=None):
     """tanh(z), element by element; integer input is computed in float64."""
-    z = _as_activation_input("z", z, out)
-    return _result(z, _tanh(z, out=out), out)
+    return _elementwise(_tanh, _as_activation_input("z", z, out), out)
 
 
 def sigmoid(z, out=None):
@@ -138,20 +140,17 @@ def sigmoid(z, out=None):
     the left tail keep their full relative precision.  Integer input is
     computed in float64; a scalar gives a numpy scalar.
     """
-    z = _as_activation_input("z", z, out)
-    return _result(z, _sigmoid(z, out=out), out)
+    return _elementwise(_sigmoid, _as_activation_input("z", z, out), out)
 
 
 def relu(z, out=None):
     """max(z, 0), element by element; integer input is computed in float64."""
-    z = _as_activation_input("z", z, out)
-    return _result(z, _relu(z, out=out), out)
+    return _elementwise(_relu, _as_activation_input("z", z, out), out)
 
 
 def identity(z, out=None):
     """A copy of z as a float array (into ``out`` if given)."""
-    z = _as_activation_input("z", z, out)
-    return _result(z, _identity(z, out=out), out)
+    return _elementwise(_identity, _as_activation_input("z", z, out), out)
 
 
 def softmax(o, axis=-1, out=None):

@@ -198,7 +198,8 @@ def global_norm(grads: Params) -> float:
     :func:`rnnlib.train` notices divergence); the clipping functions refuse it.
     """
     check_params(grads, "grads", finite=False)  # NaN or inf give a NaN or inf norm: how train sees divergence
-    norm = float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
+    with np.errstate(over="ignore"):  # handled below
+        norm = float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
     if np.isfinite(norm) and norm > 1e-140:
         return norm
     scale = max(float(np.max(np.abs(a), initial=0.0)) for a in grads)

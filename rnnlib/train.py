@@ -160,40 +160,42 @@ def train(
     history = History()
     state = optimizer.init(params)
     order, pos = np.arange(N, dtype=np.intp), N
-    for step in range(steps):
-        if batch_size == N:
-            idx = slice(None)
-        else:
-            if pos + batch_size > N:  # a new epoch: a new random order
-                order, pos = rng.permutation(N).astype(np.intp, copy=False), 0
-            idx, pos = order[pos : pos + batch_size], pos + batch_size
+    # an update that overflows is reported as Diverged below, not as a warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            if batch_size == N:
+                idx = slice(None)
+            else:
+                if pos + batch_size > N:  # a new epoch: a new random order
+                    order, pos = rng.permutation(N).astype(np.intp, copy=False), 0
+                idx, pos = order[pos : pos + batch_size], pos + batch_size
 
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-            cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
-            C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
-            signals = backward_tm(params, cache, e)  # 2. backward pass: e_t and delta_t
-            grads = gradients(cache, signals)  # 3. gradient (batch average)
-            if freeze:
-                grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
-            norm = global_norm(grads)
-        if not (np.isfinite(C) and np.isfinite(norm)):
-            raise Diverged(
-                f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip",
-                step,
-                history,
-            )
-        history.loss.append(C)
-        history.grad_norm.append(norm)
-        if clip_norm is not None:
-            grads, _ = clip_by_global_norm(grads, clip_norm)
-        if clip_value is not None:
-            grads = clip_elementwise(grads, clip_value)
-        params, state = optimizer.update(params, grads, state)  # 4. update
-        if not all(np.all(np.isfinite(a)) for a in params):
-            raise Diverged(
-                f"train: the parameters became non-finite in the update at step {step} (cost {C}, "
-                f"gradient norm {norm} before it); lower the learning rate or clip",
-                step,
-                history,
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
+                cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
+                C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
+                signals = backward_tm(params, cache, e)  # 2. backward pass: e_t and delta_t
+                grads = gradients(cache, signals)  # 3. gradient (batch average)
+                if freeze:
+                    grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
+                norm = global_norm(grads)
+            if not (np.isfinite(C) and np.isfinite(norm)):
+                raise Diverged(
+                    f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip",
+                    step,
+                    history,
+                )
+            history.loss.append(C)
+            history.grad_norm.append(norm)
+            if clip_norm is not None:
+                grads, _ = clip_by_global_norm(grads, clip_norm)
+            if clip_value is not None:
+                grads = clip_elementwise(grads, clip_value)
+            params, state = optimizer.update(params, grads, state)  # 4. update
+            if not all(np.all(np.isfinite(a)) for a in params):
+                raise Diverged(
+                    f"train: the parameters became non-finite in the update at step {step} (cost {C}, "
+                    f"gradient norm {norm} before it); lower the learning rate or clip",
+                    step,
+                    history,
+                )
     return params, history
