@@ -26,6 +26,7 @@ __all__ = [
     "check_float_dtype",
     "check_params",
     "check_like_params",
+    "check_optimizer",
     "npz_path",
     "as_rng",
 ]
@@ -179,6 +180,21 @@ def check_like_params(name: str, other, params, *, finite: bool = True):
     if other.dtype != params.dtype:
         raise ValueError(f"{name}: expected dtype {params.dtype} like params, got {other.dtype}")
     return other
+
+
+def check_optimizer(optimizer):
+    """Raise TypeError unless ``optimizer`` is an optimiser object with init and update."""
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"optimizer: expected an optimiser object such as rnnlib.{optimizer.__name__}(lr=0.01), "
+            f"got the class {optimizer.__name__} itself"
+        )
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+        raise TypeError(
+            "optimizer: expected an object with init(params) and update(params, grads, state), such as "
+            f"rnnlib.GradientDescent(lr=0.1) or rnnlib.Adam(), got {type(optimizer).__name__} {optimizer!r:.40}"
+        )
+    return optimizer
 
 
 def npz_path(name: str, path) -> str:

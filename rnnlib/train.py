@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import _shape_str, as_rng, check_int, check_params, check_positive
+from ._checks import _shape_str, as_rng, check_int, check_optimizer, check_params, check_positive
 from .activations import hidden_activation, output_activation
 from .backprop import backward_tm, gradients
 from .forward_pass import as_sequences, forward
@@ -25,22 +25,8 @@ from .losses import check_loss, check_targets, cost_and_error_tm
 from .optim import clip_by_global_norm, clip_elementwise, global_norm
 from .params import NAMES, Params
 
-__all__ = ["History", "Diverged", "train", "check_optimizer"]
+__all__ = ["History", "Diverged", "train"]
 
-
-def check_optimizer(optimizer):
-    """Raise TypeError unless ``optimizer`` is an optimiser object with init and update."""
-    if isinstance(optimizer, type):
-        raise TypeError(
-            f"optimizer: expected an optimiser object such as rnnlib.{optimizer.__name__}(lr=0.01), "
-            f"got the class {optimizer.__name__} itself"
-        )
-    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-        raise TypeError(
-            "optimizer: expected an object with init(params) and update(params, grads, state), such as "
-            f"rnnlib.GradientDescent(lr=0.1) or rnnlib.Adam(), got {type(optimizer).__name__} {optimizer!r:.40}"
-        )
-    return optimizer
 
 
 @dataclass
