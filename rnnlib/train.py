@@ -61,6 +61,11 @@ class Diverged(FloatingPointError):
         self.step, self.history = step, history
 
 
+def _overflow_is_divergence():
+    """No overflow warnings from the update: a non-finite update is reported as Diverged instead."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def train(
     params: Params,
     X,
@@ -84,6 +89,8 @@ def train(
     params : Params
         Starting parameters (not modified).
     X : array_like of shape (N, T, m)
+        In the parameters' dtype (or integers, which are converted to it):
+        the trained parameters keep their dtype.
     Y : array_like of shape (N, T, k)
     optimizer : GradientDescent, Momentum, Adagrad or Adam
         Anything with ``init(params)`` and ``update(params, grads, state)``.
@@ -136,6 +143,11 @@ def train(
     X, batched = as_sequences(params, X)  # the whole array is checked here, once
     if not batched:
         raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {_shape_str(X.shape[1:])}")
+    if X.dtype != params.dtype:  # training keeps the parameters' dtype: float32 in, float32 out
+        raise ValueError(
+            f"X: expected dtype {params.dtype} like params (or integers), got {X.dtype}; "
+            f"convert with X.astype(np.{params.dtype}) or params.astype(np.{X.dtype})"
+        )
     N, T = X.shape[:2]
     Y = check_targets(Y, (N, T, params.k), "(N, T, k)", loss, X.dtype)  # ... and so is Y
     batch_size = N if batch_size is None else check_int("batch_size", batch_size)
@@ -146,8 +158,7 @@ def train(
     history = History()
     state = optimizer.init(params)
     order, pos = np.arange(N, dtype=np.intp), N
-    # an update that overflows is reported as Diverged below, not as a warning
-    with np.errstate(over="ignore", invalid="ignore"):
+    with _overflow_is_divergence():
         for step in range(steps):
             if batch_size == N:
                 idx = slice(None)

@@ -429,3 +429,14 @@ def test_callables_are_checked(problem):
         rnnlib.numerical_gradient(None, params)
     with pytest.raises(TypeError, match="fn: expected a function, got int"):
         params.map(3)
+
+
+def test_train_keeps_the_parameters_dtype(rng):
+    params = rnnlib.init_params(1, 3, 1, rng=rng, dtype=np.float32)
+    X, Y = tasks.sine_continuation(2, 4, rng=rng)  # float64
+    with pytest.raises(ValueError, match=r"X: expected dtype float32 like params \(or integers\), got float64"):
+        rnnlib.train(params, X, Y, optimizer=rnnlib.GradientDescent(0.1), steps=1, g="identity")
+    trained, _ = rnnlib.train(params, X.astype(np.float32), Y, optimizer=rnnlib.GradientDescent(0.1), steps=1, g="identity")
+    assert trained.dtype == np.float32
+    trained, _ = rnnlib.train(params, np.ones((2, 4, 1), np.int64), Y, optimizer=rnnlib.Adam(), steps=1, g="identity")
+    assert trained.dtype == np.float32
