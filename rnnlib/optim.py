@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_like_params, check_params, check_positive
+from ._checks import check_int, check_like_params, check_params, check_positive
 from .params import Params
 
 __all__ = [
@@ -57,6 +57,7 @@ def _check_state(state, params, optimizer):
     if isinstance(optimizer, Adam):
         if not isinstance(state, AdamState):
             raise TypeError(f"state: {how}, got {type(state).__name__}")
+        check_int("state.step", state.step, minimum=0)
         check_like_params("state.m", state.m, params)
         check_like_params("state.v", state.v, params)
     else:

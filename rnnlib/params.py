@@ -15,7 +15,16 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, as_rng, check_callable, check_finite, check_float_dtype, check_int, check_params
+from ._checks import (
+    _shape_str,
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_finite,
+    check_float_dtype,
+    check_int,
+    check_params,
+)
 
 __all__ = ["Params", "init_params", "vec", "unvec", "num_params"]
 

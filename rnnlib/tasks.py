@@ -88,7 +88,9 @@ def delayed_recall(N: int, T: int, *, delay: int = 2, symbols: int = 4, rng=None
     N, T = check_int("N", N), check_int("T", T)
     delay = check_int("delay", delay, minimum=0)
     if delay >= T:
-        raise ValueError(f"delay: expected an integer in [0, T - 1] = [0, {T - 1}] (there would be nothing to recall), got {delay}")
+        raise ValueError(
+            f"delay: expected an integer in [0, T - 1] = [0, {T - 1}] (there would be nothing to recall), got {delay}"
+        )
     symbols = check_int("symbols", symbols, minimum=2)
     rng = as_rng(rng)
     s = rng.integers(0, symbols, size=(N, T))

@@ -129,7 +129,7 @@ def train(
     check_params(params)
     check_optimizer(optimizer)
     check_loss(loss, g)
-    hidden_activation(f), output_activation(g)
+    hidden_activation(f), output_activation(g)  # unknown names fail here, before any work
     steps = check_int("steps", steps)
     if isinstance(freeze, str) or not isinstance(freeze, (tuple, list, set, frozenset)):
         raise TypeError(f"freeze: expected a tuple of parameter names such as ('W_hh',), got {freeze!r}")

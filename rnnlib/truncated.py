@@ -122,7 +122,7 @@ def chunk_gradients(params: Params, X, Y, *, k: int, loss: str = "mse", f: str =
     """
     check_params(params)
     check_loss(loss, g)
-    hidden_activation(f), output_activation(g)
+    hidden_activation(f), output_activation(g)  # unknown names fail here, before any work
     k = check_int("k", k)
     X, batched = as_sequences(params, X)  # the user's whole arrays are checked, not the chunks
     if not batched:

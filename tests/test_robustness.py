@@ -166,7 +166,7 @@ def test_update_refuses_wrong_state_and_params(problem):
         adam.update(params, grads, None)
     with pytest.raises(TypeError, match=r"state: expected the AdamState .* got Params"):
         adam.update(params, grads, momentum.init(params))
-    with pytest.raises(TypeError, match=r"state: expected the Params returned by Momentum.init\(params\).* got AdamState"):
+    with pytest.raises(TypeError, match=r"state: expected the Params returned by Momentum.init\(params\).*AdamState"):
         momentum.update(params, grads, adam.init(params))
     with pytest.raises(TypeError, match=r"state: expected the Params returned by Adagrad.init"):
         rnnlib.Adagrad().update(params, grads, None)
@@ -240,7 +240,8 @@ def test_chunk_gradients_checks_the_whole_arrays(problem):
     params, X, Y = problem
     for extra in (1, 2):
         Y_long = np.concatenate([Y, Y[:, :extra]], axis=1)
-        with pytest.raises(ValueError, match=rf"Y: expected shape \(N, T, k\) = \(5, 6, 2\).* got \(5, {6 + extra}, 2\)"):
+        message = rf"Y: expected shape \(N, T, k\) = \(5, 6, 2\).* got \(5, {6 + extra}, 2\)"
+        with pytest.raises(ValueError, match=message):
             chunk_gradients(params, X, Y_long, k=4)
     with pytest.raises(ValueError, match=r"X: expected shape \(N, T, m\) .* got \(5, 0, 3\)"):
         chunk_gradients(params, X[:, :0], Y[:, :0], k=2)
@@ -436,7 +437,44 @@ def test_train_keeps_the_parameters_dtype(rng):
     X, Y = tasks.sine_continuation(2, 4, rng=rng)  # float64
     with pytest.raises(ValueError, match=r"X: expected dtype float32 like params \(or integers\), got float64"):
         rnnlib.train(params, X, Y, optimizer=rnnlib.GradientDescent(0.1), steps=1, g="identity")
-    trained, _ = rnnlib.train(params, X.astype(np.float32), Y, optimizer=rnnlib.GradientDescent(0.1), steps=1, g="identity")
+    opt = rnnlib.GradientDescent(0.1)
+    trained, _ = rnnlib.train(params, X.astype(np.float32), Y, optimizer=opt, steps=1, g="identity")
     assert trained.dtype == np.float32
     trained, _ = rnnlib.train(params, np.ones((2, 4, 1), np.int64), Y, optimizer=rnnlib.Adam(), steps=1, g="identity")
     assert trained.dtype == np.float32
+
+
+def test_masked_arrays_with_masked_entries_are_refused(problem):
+    params, X, _ = problem
+    masked = np.ma.masked_array(X, mask=X > 1)
+    with pytest.raises(TypeError, match="X: expected a plain array, got a masked array with masked entries"):
+        rnnlib.forward(params, masked)
+    np.testing.assert_array_equal(rnnlib.forward(params, np.ma.masked_array(X)).y, rnnlib.forward(params, X).y)
+
+
+def test_adam_state_step_is_checked(problem):
+    params, X, Y = problem
+    _, grads = rnnlib.loss_and_grad(params, X, Y)
+    state = rnnlib.Adam().init(params)
+    bad = type(state)(-1, state.m, state.v)
+    with pytest.raises(ValueError, match="state.step: expected an integer >= 0, got -1"):
+        rnnlib.Adam().update(params, grads, bad)
+
+
+def test_tasks_unchanged_by_the_index_type_and_one_hot_rewrite():
+    """The same draws as before: int64 from the generator, converted to np.intp only for indexing."""
+    N, T, delay, symbols = 4, 7, 3, 3
+    rng = np.random.default_rng(5)
+    s = rng.integers(0, symbols, size=(N, T))
+    target = np.zeros((N, T), dtype=np.int64)
+    target[:, delay:] = s[:, : T - delay] + 1
+    X, Y = tasks.delayed_recall(N, T, delay=delay, symbols=symbols, rng=5)
+    np.testing.assert_array_equal(X, np.eye(symbols)[s])
+    np.testing.assert_array_equal(Y, np.eye(symbols + 1)[target])
+    rng = np.random.default_rng(6)
+    u = rng.uniform(0, 1, size=(N, T))
+    first, second = rng.integers(0, T // 2, size=N), rng.integers(T // 2, T, size=N)
+    X, Y = tasks.adding_problem(N, T, rng=6)
+    np.testing.assert_array_equal(X[..., 0], u)
+    assert np.all(X[np.arange(N), first, 1] == 1) and np.all(X[np.arange(N), second, 1] == 1)
+    assert np.all(X[..., 1].sum(axis=1) == 2)
