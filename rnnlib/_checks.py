@@ -19,7 +19,6 @@ __all__ = [
     "check_shape",
     "check_finite",
     "check_positive",
-    "check_real",
     "check_choice",
     "check_int",
     "check_callable",
@@ -89,9 +88,13 @@ def as_finite_array(name: str, a, *, dtype=None, shape=None, labels: str = "", w
 
 def check_finite(name: str, a: np.ndarray) -> None:
     """Raise ValueError if ``a`` holds NaN or inf, saying where the first one is."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.sum(a)):  # fast path, with no temporary array: NaN and inf make the sum non-finite
+    if a.size <= 65536:  # small: one boolean temporary is cheaper than entering errstate
+        if np.isfinite(a).all():
             return
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.sum(a)):  # fast path, with no temporary array: NaN and inf make the sum non-finite
+                return
     if not np.all(np.isfinite(a)):  # the sum may also have overflowed; look entry by entry
         bad = np.argwhere(~np.isfinite(a))[0]
         value = a[tuple(bad)]
@@ -109,16 +112,6 @@ def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
     if not (np.isfinite(value) and ok):
         want = "a finite number >= 0" if allow_zero else "a finite number > 0"
         raise ValueError(f"{name}: expected {want}, got {value}")
-    return value
-
-
-def check_real(name: str, value) -> float:
-    """Return ``value`` as a Python float after checking it is a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value}")
     return value
 
 

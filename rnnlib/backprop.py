@@ -127,7 +127,7 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
     block instead of T steps; the arithmetic is the same, summed in another
     order.
     """
-    check_params(params)
+    check_params(params, finite=False)  # the forward pass that made the cache has checked them
     _check_cache(params, cache)
     if not isinstance(e, np.ndarray) or e.shape != cache.y_tm.shape or e.dtype != cache.dtype:
         raise ValueError(
