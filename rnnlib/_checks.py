@@ -9,15 +9,24 @@ silently broadcast, and NaN or inf never enters a computation unannounced.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
 __all__ = [
     "as_float_array",
+    "as_finite_array",
+    "check_shape",
     "check_finite",
     "check_positive",
     "check_choice",
     "check_int",
+    "check_callable",
+    "check_float_dtype",
+    "check_params",
+    "check_like_params",
+    "check_optimizer",
+    "npz_path",
     "as_rng",
 ]
 
@@ -38,6 +47,8 @@ def as_float_array(name: str, a, *, dtype=None) -> np.ndarray:
     TypeError
         If ``a`` is not real numeric data.
     """
+    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+        raise TypeError(f"{name}: expected a plain array, got a masked array with masked entries")
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged nested lists, for example
@@ -57,11 +68,33 @@ def as_float_array(name: str, a, *, dtype=None) -> np.ndarray:
     return arr.astype(target, copy=False)
 
 
+def check_shape(name: str, a: np.ndarray, expected: tuple, labels: str, why: str = "") -> np.ndarray:
+    """Raise ValueError unless ``a.shape == expected``; ``labels`` names the axes, e.g. "(N, T, k)"."""
+    if a.shape != tuple(expected):
+        raise ValueError(
+            f"{name}: expected shape {labels} = {_shape_str(expected)}{why}, got {_shape_str(a.shape)}"
+        )
+    return a
+
+
+def as_finite_array(name: str, a, *, dtype=None, shape=None, labels: str = "", why: str = "") -> np.ndarray:
+    """:func:`as_float_array`, then (if ``shape`` is given) :func:`check_shape`, then :func:`check_finite`."""
+    arr = as_float_array(name, a, dtype=dtype)
+    if shape is not None:
+        check_shape(name, arr, shape, labels, why)
+    check_finite(name, arr)
+    return arr
+
+
 def check_finite(name: str, a: np.ndarray) -> None:
     """Raise ValueError if ``a`` holds NaN or inf, saying where the first one is."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.sum(a)):  # fast path, with no temporary array: NaN and inf make the sum non-finite
+    if a.size <= 65536:  # small: one boolean temporary is cheaper than entering errstate
+        if np.isfinite(a).all():
             return
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.sum(a)):  # fast path, with no temporary array: NaN and inf make the sum non-finite
+                return
     if not np.all(np.isfinite(a)):  # the sum may also have overflowed; look entry by entry
         bad = np.argwhere(~np.isfinite(a))[0]
         value = a[tuple(bad)]
@@ -97,6 +130,74 @@ def check_choice(name: str, value, choices) -> str:
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name}: expected one of {options}, got {value!r}")
     return value
+
+
+def check_callable(name: str, fn) -> None:
+    """Raise TypeError unless ``fn`` can be called."""
+    if not callable(fn):
+        raise TypeError(f"{name}: expected a function, got {type(fn).__name__} {fn!r:.60}")
+
+
+def check_float_dtype(name: str, dtype) -> np.dtype:
+    """Return ``dtype`` as a numpy dtype after checking it is a floating one."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name}: expected a floating dtype such as float64 or float32, got {dtype!r}") from None
+    if dt.kind != "f":
+        raise TypeError(f"{name}: expected a floating dtype such as float64 or float32, got {dt}")
+    return dt
+
+
+def check_params(params, name: str = "params", *, finite: bool = True):
+    """Raise unless ``params`` is a Params (holding only finite numbers, if ``finite``)."""
+    from .params import Params  # params.py imports this module
+
+    if not isinstance(params, Params):
+        what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
+        raise TypeError(f"{name}: expected rnnlib.Params, got {what}")
+    if finite:
+        for part, a in params.items():
+            check_finite(f"{name}.{part}", a)
+    return params
+
+
+def check_like_params(name: str, other, params, *, finite: bool = True):
+    """Raise unless ``other`` is a Params with the shapes and dtype of ``params``."""
+    check_params(other, name, finite=finite)
+    if (other.m, other.n, other.k) != (params.m, params.n, params.k):
+        raise ValueError(
+            f"{name}: expected (m, n, k) = {(params.m, params.n, params.k)} like params, "
+            f"got {(other.m, other.n, other.k)}"
+        )
+    if other.dtype != params.dtype:
+        raise ValueError(f"{name}: expected dtype {params.dtype} like params, got {other.dtype}")
+    return other
+
+
+def check_optimizer(optimizer):
+    """Raise TypeError unless ``optimizer`` is an optimiser object with init and update."""
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"optimizer: expected an optimiser object such as rnnlib.{optimizer.__name__}(lr=0.01), "
+            f"got the class {optimizer.__name__} itself"
+        )
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+        raise TypeError(
+            "optimizer: expected an object with init(params) and update(params, grads, state), such as "
+            f"rnnlib.GradientDescent(lr=0.1) or rnnlib.Adam(), got {type(optimizer).__name__} {optimizer!r:.40}"
+        )
+    return optimizer
+
+
+def npz_path(name: str, path) -> str:
+    """``path`` as a string ending in .npz (appended if missing, as numpy.savez does)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a str or os.PathLike file name, got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        raise TypeError(f"{name}: expected a str or os.PathLike file name, got bytes")
+    return path if path.endswith(".npz") else path + ".npz"
 
 
 def as_rng(rng) -> np.random.Generator:

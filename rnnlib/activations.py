@@ -17,12 +17,13 @@ offer ``deriv``.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ._checks import check_choice
+from ._checks import _shape_str, as_float_array, check_choice, check_finite
 
 __all__ = [
     "tanh",
@@ -40,21 +41,17 @@ __all__ = [
 ]
 
 
-# Every function here takes an optional ``out`` array to write into (as numpy's
-# ufuncs do), which lets the forward pass fill preallocated buffers.
+# The kernels (names with a leading underscore) take an optional ``out`` array
+# to write into, as numpy's ufuncs do, which lets the forward pass fill
+# preallocated buffers; they trust their input.  The public functions below
+# check it first (see _as_activation_input) and then call the same kernels.
 
 
-def tanh(z, out=None):
+def _tanh(z, out=None):
     return np.tanh(z, out=out)
 
 
-def sigmoid(z, out=None):
-    """Logistic function 1 / (1 + exp(-z)), accurate and overflow-free for any z.
-
-    With e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) for z >= 0
-    and e / (1 + e) for z < 0: no exponential can overflow, and tiny values in
-    the left tail keep their full relative precision.
-    """
+def _sigmoid(z, out=None):
     negative = np.asarray(z) < 0  # before out, which may be z itself, is overwritten
     e = np.exp(-np.abs(z))
     out = np.divide(1.0, 1.0 + e, out=out)
@@ -62,15 +59,98 @@ def sigmoid(z, out=None):
     return out
 
 
-def relu(z, out=None):
+def _relu(z, out=None):
     return np.maximum(z, 0, out=out)
 
 
-def identity(z, out=None):
+def _identity(z, out=None):
     if out is None:
         return z.copy()
     np.copyto(out, z)
     return out
+
+
+def _softmax(o, axis=-1, out=None):
+    with np.errstate(over="ignore"):  # max(o) - o_j beyond the float range: exp(-inf) = 0 is right
+        out = np.subtract(o, np.max(o, axis=axis, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=axis, keepdims=True)
+    return out
+
+
+def _log_softmax(o, axis=-1):
+    with np.errstate(over="ignore"):  # a spread of logits beyond the float range; saturated below
+        shifted = o - np.max(o, axis=axis, keepdims=True)
+    result = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    if result.size and not np.isfinite(result.min()):
+        # only when max(o) - o_j overflows: saturate at the most negative float,
+        # so that a zero target probability times it stays 0 in the cross-entropy
+        np.maximum(result, -np.finfo(result.dtype).max, out=result)
+    return result
+
+
+def _as_activation_input(name, z, out, *, axis=None):
+    """Check an activation's input (and ``out``, ``axis``) and return it as a float array.
+
+    Integer and boolean input is computed in float64 (no wrap-around); a
+    floating input keeps its precision.
+    """
+    z = as_float_array(name, z)
+    check_finite(name, z)
+    if axis is not None:
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+            raise TypeError(f"axis: expected an integer, got {type(axis).__name__}")
+        if z.ndim == 0:
+            raise ValueError(f"{name}: expected an array with an axis to normalise over, got a 0-D array (a scalar)")
+        if not -z.ndim <= axis < z.ndim:
+            raise ValueError(f"axis: expected an integer in [{-z.ndim}, {z.ndim - 1}] for {name} of shape "
+                             f"{_shape_str(z.shape)}, got {axis}")
+        if z.shape[axis] == 0:
+            raise ValueError(f"{name}: expected at least one entry along axis {axis}, got shape {_shape_str(z.shape)}")
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out: expected an ndarray, got {type(out).__name__}")
+        if out.shape != z.shape or out.dtype != z.dtype:
+            raise ValueError(
+                f"out: expected shape {_shape_str(z.shape)} and dtype {z.dtype} like {name}, "
+                f"got shape {_shape_str(out.shape)} and dtype {out.dtype}"
+            )
+        if not out.flags.writeable:
+            raise ValueError("out: expected a writeable array, got a read-only one")
+    return z
+
+
+def _elementwise(kernel, z, out):
+    """Apply a kernel; a 0-D input gives a numpy scalar, as numpy's ufuncs do."""
+    if z.ndim == 0 and out is None:
+        return kernel(z.reshape(1))[0]
+    return kernel(z, out=out)
+
+
+def tanh(z, out=None):
+    """tanh(z), element by element; integer input is computed in float64."""
+    return _elementwise(_tanh, _as_activation_input("z", z, out), out)
+
+
+def sigmoid(z, out=None):
+    """Logistic function 1 / (1 + exp(-z)), accurate and overflow-free for any z.
+
+    With e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) for z >= 0
+    and e / (1 + e) for z < 0: no exponential can overflow, and tiny values in
+    the left tail keep their full relative precision.  Integer input is
+    computed in float64; a scalar gives a numpy scalar.
+    """
+    return _elementwise(_sigmoid, _as_activation_input("z", z, out), out)
+
+
+def relu(z, out=None):
+    """max(z, 0), element by element; integer input is computed in float64."""
+    return _elementwise(_relu, _as_activation_input("z", z, out), out)
+
+
+def identity(z, out=None):
+    """A copy of z as a float array (into ``out`` if given)."""
+    return _elementwise(_identity, _as_activation_input("z", z, out), out)
 
 
 def softmax(o, axis=-1, out=None):
@@ -79,17 +159,21 @@ def softmax(o, axis=-1, out=None):
     Subtracting the maximum leaves the result unchanged (numerator and
     denominator both gain the factor exp(-max)) and keeps exp from
     overflowing: logits of +-1000 give finite, exact probabilities.
+    Integer input is computed in float64.
     """
-    out = np.subtract(o, np.max(o, axis=axis, keepdims=True), out=out)
-    np.exp(out, out=out)
-    out /= np.sum(out, axis=axis, keepdims=True)
-    return out
+    o = _as_activation_input("o", o, out, axis=axis)
+    return _softmax(o, axis=axis, out=out)
 
 
 def log_softmax(o, axis=-1):
-    """Numerically stable log(softmax(o)) = o - logsumexp(o)."""
-    shifted = o - np.max(o, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    """Numerically stable log(softmax(o)) = o - logsumexp(o).
+
+    Where the logits span more than the floating range (max(o) - o_j
+    overflows), the log-probability saturates at minus the largest float
+    instead of -inf.  Integer input is computed in float64.
+    """
+    o = _as_activation_input("o", o, None, axis=axis)
+    return _log_softmax(o, axis=axis)
 
 
 @dataclass(frozen=True)
@@ -142,11 +226,11 @@ class Softmax:
     name: str = "softmax"
 
     def __call__(self, o, out=None):
-        return softmax(o, out=out)
+        return _softmax(o, out=out)
 
     def jacobian(self, o):
         """J_{jl} = dy_j/do_l = y_j (1[j = l] - y_l), ndarray of shape (..., k, k)."""
-        y = softmax(o)
+        y = _softmax(o)
         return y[..., :, None] * (np.eye(o.shape[-1], dtype=y.dtype) - y[..., None, :])
 
     def vjp(self, o, y, v, out=None):
@@ -159,20 +243,20 @@ class Softmax:
         return out
 
 
-_tanh = Elementwise("tanh", tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
-_sigmoid = Elementwise(
-    "sigmoid", sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z)), lambda a: a * (1.0 - a)
+_TANH = Elementwise("tanh", _tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
+_SIGMOID = Elementwise(
+    "sigmoid", _sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), lambda a: a * (1.0 - a)
 )
 # relu'(0) is taken as 0; z = 0 exactly has probability zero for real-valued data
-_relu = Elementwise(
-    "relu", relu, lambda z: (z > 0).astype(z.dtype), lambda a: (a > 0).astype(a.dtype)
+_RELU = Elementwise(
+    "relu", _relu, lambda z: (z > 0).astype(z.dtype), lambda a: (a > 0).astype(a.dtype)
 )
-_identity = Elementwise("identity", identity, np.ones_like, np.ones_like)
+_IDENTITY = Elementwise("identity", _identity, np.ones_like, np.ones_like)
 
 #: hidden activations f, by name
-HIDDEN = {a.name: a for a in (_tanh, _sigmoid, _relu, _identity)}
+HIDDEN = {a.name: a for a in (_TANH, _SIGMOID, _RELU, _IDENTITY)}
 #: output activations g, by name
-OUTPUT = {a.name: a for a in (Softmax(), _identity, _sigmoid, _tanh)}
+OUTPUT = {a.name: a for a in (Softmax(), _IDENTITY, _SIGMOID, _TANH)}
 
 
 def hidden_activation(f: str) -> Elementwise:

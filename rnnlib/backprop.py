@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, check_finite
+from ._checks import _shape_str, as_float_array, check_finite, check_int, check_params
 from .activations import hidden_activation, output_activation
-from .forward_pass import ForwardCache, check_params, run_forward
+from .forward_pass import ForwardCache, run_forward
 from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
@@ -127,6 +127,14 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
     block instead of T steps; the arithmetic is the same, summed in another
     order.
     """
+    check_params(params, finite=False)  # the forward pass that made the cache has checked them
+    _check_cache(params, cache)
+    if not isinstance(e, np.ndarray) or e.shape != cache.y_tm.shape or e.dtype != cache.dtype:
+        raise ValueError(
+            f"e: expected a time-major ndarray of shape (T + 1, N, k) = {_shape_str(cache.y_tm.shape)} and dtype "
+            f"{cache.dtype}, got {type(e).__name__}{' of shape ' + _shape_str(e.shape) if hasattr(e, 'shape') else ''}"
+        )
+    rows_per_block = check_int("rows_per_block", rows_per_block)
     T, N, n, k, m = cache.T, cache.N, params.n, params.k, params.m
     W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
     fprime = hidden_activation(cache.f).deriv_from_output

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import _shape_str, as_float_array, check_finite, check_params, check_positive
 from .activations import hidden_activation
-from .forward_pass import ForwardCache, check_params, forward
-from .losses import check_cache, cost_and_error_tm
+from .forward_pass import ForwardCache, forward
+from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
 __all__ = [
@@ -34,26 +35,34 @@ __all__ = [
 
 def spectral_radius(W) -> float:
     """Largest absolute eigenvalue of a square matrix."""
-    W = np.asarray(W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"W: expected a square matrix, got shape {W.shape}")
+    W = as_float_array("W", W)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"W: expected a square matrix of shape (n, n) with n >= 1, got shape {_shape_str(W.shape)}")
+    check_finite("W", W)
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
 def with_spectral_radius(params: Params, rho: float) -> Params:
     """``params`` with W_hh rescaled so that its spectral radius is ``rho``."""
     check_params(params)
+    rho = check_positive("rho", rho, allow_zero=True)
     current = spectral_radius(params.W_hh)
     if current == 0:
         raise ValueError("params.W_hh: has spectral radius 0 and cannot be rescaled")
-    if not (np.isfinite(rho) and rho >= 0):
-        raise ValueError(f"rho: expected a finite number >= 0, got {rho}")
     W_hh = params.W_hh * np.asarray(rho / current, params.dtype)
     return Params(params.W_xh, W_hh, params.W_hy, params.b_h, params.b_y)
 
 
-def _single(cache) -> ForwardCache:
+def _single(cache, params=None) -> ForwardCache:
     check_cache(cache)
+    if params is not None:
+        check_params(params)
+        n, k, m = cache.h_tm.shape[2], cache.y_tm.shape[2], cache.x_tm.shape[2]
+        if (params.m, params.n, params.k) != (m, n, k):
+            raise ValueError(
+                f"cache: expected a forward pass of params with (m, n, k) = {(params.m, params.n, params.k)}, "
+                f"got one with {(m, n, k)}"
+            )
     if cache.batched:
         raise ValueError(f"cache: expected the forward pass of one sequence (T, m), got a batch of N = {cache.N}")
     return cache
@@ -62,14 +71,21 @@ def _single(cache) -> ForwardCache:
 def step_jacobians(params: Params, cache: ForwardCache) -> np.ndarray:
     """J_t = dh_t/dh_{t-1} = diag(f'(z_t)) W_hh for t = 1..T.
 
+    Parameters
+    ----------
+    params : Params
+        The parameters the forward pass used.
+    cache : ForwardCache
+        From :func:`rnnlib.forward` on one sequence.
+
     Returns
     -------
-    ndarray of shape (T + 1, n, n)
+    ndarray of shape (T + 1, n, n), in the dtype of the forward pass
         Row t is J_t; row 0 (there is no J_0) is NaN.
     """
-    _single(cache)
+    _single(cache, params)
     fprime = hidden_activation(cache.f).deriv_from_output(cache.h_tm[1:, 0])  # (T, n): f'(z_t)
-    J = np.full((cache.T + 1, params.n, params.n), np.nan)
+    J = np.full((cache.T + 1, params.n, params.n), np.nan, cache.dtype)
     J[1:] = fprime[:, :, None] * params.W_hh[None]
     return J
 
@@ -84,8 +100,8 @@ def jacobian_product_norms(params: Params, cache: ForwardCache) -> np.ndarray:
     """
     J = step_jacobians(params, cache)
     T, n = cache.T, params.n
-    norms = np.empty(T + 1)
-    product = np.eye(n)
+    norms = np.empty(T + 1, J.dtype)
+    product = np.eye(n, dtype=J.dtype)
     norms[T] = 1.0
     for s in range(T - 1, -1, -1):
         product = product @ J[s + 1]  # dh_T/dh_s = (dh_T/dh_{s+1}) J_{s+1}
@@ -114,11 +130,14 @@ def cost_state_sensitivity(params: Params, X, Y, *, loss: str = "mse", f: str = 
     dC_t/dh_t = W_hy^T e_t, and dC_t/dh_{s-1} = W_hh^T (f'(z_s) * dC_t/dh_s).
     """
     check_params(params)
-    cache = _single(forward(params, X, f=f, g=g))
+    check_loss(loss, g)
+    cache = forward(params, X, f=f, g=g)
+    if cache.batched:
+        raise ValueError(f"X: expected one sequence of shape (T, m), got a batch of shape {_shape_str(cache.x.shape)}")
     _, e = cost_and_error_tm(cache, Y, loss)  # e[t] is e_t (N = 1, so no averaging)
     fprime = hidden_activation(f).deriv_from_output(cache.h_tm[:, 0])  # row s is f'(z_s)
     T = cache.T
-    S = np.zeros((T + 1, T + 1))
+    S = np.zeros((T + 1, T + 1), cache.dtype)
     S[0] = np.nan
     for t in range(1, T + 1):
         u = params.W_hy.T @ e[t, 0]  # dC_t/dh_t

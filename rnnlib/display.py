@@ -51,6 +51,13 @@ def show_source(obj, *, docstring: bool = False, start: str | None = None, stop:
     Source
         Displays as a Python code block; its ``repr`` is the code itself.
     """
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)):
+        raise TypeError(f"obj: expected a function or class of rnnlib, got {type(obj).__name__}")
+    for name, value in (("start", start), ("stop", stop)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name}: expected a str or None, got {type(value).__name__}")
+    if stop is not None and start is None:
+        raise ValueError("stop: expected only together with start, got stop without start")
     src = textwrap.dedent(inspect.getsource(obj))
     if not docstring:
         src = _without_docstring(src)

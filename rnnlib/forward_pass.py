@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, check_finite
+from ._checks import _shape_str, as_float_array, check_finite, check_params
 from .activations import hidden_activation, output_activation
 from .params import Params
 
@@ -91,15 +91,6 @@ class ForwardCache:
         return f"ForwardCache({batch}T={T}, n={n}, k={k}, f={self.f!r}, g={self.g!r}, dtype={self.dtype})"
 
 
-def check_params(params) -> Params:
-    """Raise unless ``params`` is a Params holding only finite numbers."""
-    if not isinstance(params, Params):
-        raise TypeError(f"params: expected rnnlib.Params, got {type(params).__name__}")
-    for name, a in params.items():
-        check_finite(f"params.{name}", a)
-    return params
-
-
 def as_sequences(params: Params, X, name: str = "X"):
     """Validate an input X against ``params``.
 
@@ -111,6 +102,7 @@ def as_sequences(params: Params, X, name: str = "X"):
     batched : bool
         False if X was one sequence of shape (T, m).
     """
+    check_params(params, finite=False)
     X = as_float_array(name, X, dtype=params.dtype)
     if X.ndim == 2:
         batched = False

@@ -37,12 +37,13 @@ z_t away from 0.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ._checks import check_choice, check_positive
+from ._checks import as_finite_array, check_callable, check_choice, check_positive
 from .backprop import loss_and_grad
 from .forward_pass import check_params, forward
 from .losses import cost
@@ -55,6 +56,18 @@ __all__ = [
 
 STENCILS = {"forward": 1e-8, "central": 1e-5, "central4": 1e-3}  # stencil: default eps
 ORDER = {"forward": 1, "central": 2, "central4": 4}  # stencil: order p of its truncation error
+
+
+def _finite_scalar(c, p: int, step: float, shape: tuple):
+    """Check that fn returned a finite real number; return it unchanged."""
+    a = np.asarray(c)
+    if a.ndim != 0 or a.dtype.kind not in "fiub":
+        got = f"an array of shape {a.shape}" if a.ndim else type(c).__name__
+        raise TypeError(f"fn: expected it to return a real number, got {got}")
+    if not np.isfinite(a):
+        where = tuple(int(i) for i in np.unravel_index(p, shape)) if shape else ()
+        raise ValueError(f"fn: expected a finite result, got {c} with x{list(where)} moved by {step:g}")
+    return c
 
 
 def numerical_derivative(fn: Callable[[np.ndarray], float], x, *, stencil: str = "central4", eps: float | None = None):
@@ -76,9 +89,13 @@ def numerical_derivative(fn: Callable[[np.ndarray], float], x, *, stencil: str =
     ndarray of the shape of x, in float64
         The estimate of d fn / d x_p for every entry p.
     """
+    check_callable("fn", fn)
     check_choice("stencil", stencil, tuple(STENCILS))
     eps = STENCILS[stencil] if eps is None else check_positive("eps", eps)
-    x = np.array(x, dtype=np.float64)  # a copy, perturbed one entry at a time
+    x = as_finite_array("x", x)
+    # a C-ordered copy, so that flat is a view of it whatever the layout of the
+    # input (Fortran, transposed, strided): the perturbations must reach fn(x)
+    x = np.array(x, dtype=np.float64, order="C")
     flat = x.reshape(-1)
 
     def C(p, step):
@@ -86,7 +103,7 @@ def numerical_derivative(fn: Callable[[np.ndarray], float], x, *, stencil: str =
         flat[p] = old + step
         c = fn(x)
         flat[p] = old
-        return c
+        return _finite_scalar(c, p, step, x.shape)
 
     d = np.empty_like(flat)
     for p in range(flat.size):
@@ -118,6 +135,7 @@ def numerical_gradient(
     Params
         The estimate of dC/dv_p for every entry p of v, as Params.
     """
+    check_callable("cost_fn", cost_fn)
     check_params(params)
     m, n, k = params.m, params.n, params.k
     d = numerical_derivative(
@@ -166,6 +184,23 @@ def tolerance(stencil: str = "central4", eps: float | None = None) -> float:
     eps = STENCILS[stencil] if eps is None else check_positive("eps", eps)
     u = np.finfo(np.float64).eps / 2
     return 1e5 * (eps ** ORDER[stencil] + u / eps)
+
+
+def _checked(relative_error):
+    """Check a and b (real, finite) before the formula runs.
+
+    Applied as a wrapper so that the function itself, which the book shows,
+    stays the formula; ``inspect.getsource`` follows ``__wrapped__`` to it.
+    """
+
+    @functools.wraps(relative_error)
+    def checked(a, b, *, floor: float = 0.0):
+        return relative_error(as_finite_array("a", a), as_finite_array("b", b), floor=floor)
+
+    return checked
+
+
+relative_error = _checked(relative_error)
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,6 +302,7 @@ def check_gradient(
     question (compare the float32 gradient with the float64 one).
     """
     check_params(params)
+    check_callable("grad_fn", grad_fn)
     tol = tolerance(stencil, eps)  # also checks stencil and eps
     # Y keeps its dtype: the cost promotes it to the cache's float64, and its
     # own checks judge soft labels at the precision they were given in

@@ -7,6 +7,7 @@ import zipfile
 
 import numpy as np
 
+from ._checks import check_params, npz_path
 from .params import NAMES, Params
 
 __all__ = ["save_params", "load_params"]
@@ -18,20 +19,26 @@ def save_params(path, params: Params, **extra) -> None:
     Parameters
     ----------
     path : str or os.PathLike
-        Destination; numpy appends ``.npz`` if it is missing.
+        Destination; ``.npz`` is appended if it is missing (as
+        :func:`load_params` does too).
     params : Params
+        Finite parameters.
     **extra : array_like
         More arrays to store beside the parameters (e.g. a vocabulary or a
         step count).  Their names must not clash with W_xh, W_hh, W_hy, b_h, b_y.
     """
-    if not isinstance(params, Params):
-        raise TypeError(f"params: expected rnnlib.Params, got {type(params).__name__}")
+    path = npz_path("path", path)
+    check_params(params)
     clash = set(extra) & set(NAMES)
     if clash:
         raise ValueError(f"extra: names {sorted(clash)} are reserved for the parameters")
-    arrays = {name: np.asarray(a) for name, a in extra.items()}
-    for name, a in arrays.items():
-        if a.dtype.kind == "O":
+    arrays = {}
+    for name, a in extra.items():
+        try:
+            arrays[name] = np.asarray(a)
+        except Exception as exc:  # ragged nested lists
+            raise TypeError(f"extra[{name!r}]: expected an array, got {type(a).__name__} ({exc})") from None
+        if arrays[name].dtype.kind == "O":
             raise TypeError(f"extra[{name!r}]: expected a plain numeric or string array, got dtype object")
     np.savez(path, **dict(params.items()), **arrays)
 
@@ -42,6 +49,7 @@ def load_params(path, *, with_extra: bool = False):
     Parameters
     ----------
     path : str or os.PathLike
+        ``.npz`` is appended if it is missing, as :func:`save_params` does.
     with_extra : bool
         Also return the extra arrays, as a dict.
 
@@ -52,22 +60,31 @@ def load_params(path, *, with_extra: bool = False):
     Raises
     ------
     ValueError
-        If the file is not a readable .npz, lacks one of the five arrays, or
-        holds arrays of inconsistent shapes.
+        If the file is not a readable .npz, lacks one of the five arrays,
+        holds arrays of inconsistent shapes or dtypes, or NaN or inf.
     FileNotFoundError
         If there is no such file.
     """
+    path = npz_path("path", path)
+    if not isinstance(with_extra, bool):
+        raise TypeError(f"with_extra: expected True or False, got {type(with_extra).__name__}")
     if not os.path.exists(path):
-        raise FileNotFoundError(f"path: no such file: {os.fspath(path)!r}")
+        raise FileNotFoundError(f"path: no such file: {path!r}")
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"path: {os.fspath(path)!r} is not a readable .npz file (not a zip archive)")
+        raise ValueError(f"path: {path!r} is not a readable .npz file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"path: {os.fspath(path)!r} is not a readable .npz file ({exc})") from None
+        raise ValueError(f"path: {path!r} is not a readable .npz file ({exc})") from None
     missing = [name for name in NAMES if name not in arrays]
     if missing:
-        raise ValueError(f"path: {os.fspath(path)!r} lacks {', '.join(missing)}; was it written by save_params?")
-    params = Params(*(arrays.pop(name) for name in NAMES))
+        raise ValueError(f"path: {path!r} lacks {', '.join(missing)}; was it written by save_params?")
+    try:
+        params = Params(*(arrays.pop(name) for name in NAMES))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"path: {path!r} holds inconsistent parameters ({exc})") from None
+    bad = [name for name, a in params.items() if not np.all(np.isfinite(a))]
+    if bad:
+        raise ValueError(f"path: {path!r} holds NaN or inf in {', '.join(bad)}")
     return (params, arrays) if with_extra else params

@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_choice, check_finite
-from .activations import log_softmax, output_activation
+from .activations import _log_softmax as log_softmax  # the kernel: o comes from the forward pass
+from .activations import output_activation
 from .forward_pass import ForwardCache
 
 __all__ = ["LOSSES", "check_loss", "per_step_cost", "cost", "cost_gradient_y", "output_error"]
@@ -52,24 +53,37 @@ def check_loss(loss: str, g: str) -> str:
     return loss
 
 
-def target_tm(cache: ForwardCache, Y, loss: str) -> np.ndarray:
-    """Validate the desired output Y against the forward pass and return it time-major (T, N, k)."""
-    given = np.asarray(Y).dtype
-    Y = as_float_array("Y", Y, dtype=cache.dtype)
-    expected = cache.y.shape
-    if Y.shape != expected:
-        labels = "(N, T, k)" if cache.batched else "(T, k)"
-        raise ValueError(f"Y: expected shape {labels} = {_shape_str(expected)} like y, got {_shape_str(Y.shape)}")
+def check_targets(Y, expected: tuple, labels: str, loss: str, dtype, *, like: str = "") -> np.ndarray:
+    """Validate a whole array of desired outputs Y and return it as a float array.
+
+    Y must have exactly the shape ``expected`` (``labels`` names its axes,
+    ``like`` says where the shape comes from),
+    finite entries and, for cross-entropy, rows that are probability vectors.
+    Integer Y is converted to ``dtype``; floating Y keeps the wider precision.
+    """
+    given = np.asarray(Y).dtype if isinstance(Y, np.ndarray) else None
+    Y = as_float_array("Y", Y, dtype=dtype)
+    given = Y.dtype if given is None else given
+    if Y.shape != tuple(expected):
+        raise ValueError(f"Y: expected shape {labels} = {_shape_str(expected)}{like}, got {_shape_str(Y.shape)}")
     check_finite("Y", Y)
-    if loss == "cross_entropy":
+    if loss == "cross_entropy" and Y.size:
         if np.any(Y < 0):
             raise ValueError(f"Y: cross_entropy expects probabilities >= 0, got a minimum of {Y.min()}")
         sums = Y.sum(axis=-1)
-        # room for the rounding of soft labels, in the precision they were given in
-        tol = 1e3 * np.finfo(given if given.kind == "f" else cache.dtype).eps
+        # room for the rounding of soft labels, in the precision they were given
+        # in, but never more than 1e-2 (float16's eps is about 1e-3)
+        tol = min(1e3 * np.finfo(given if given.kind == "f" else dtype).eps, 1e-2)
         worst = np.max(np.abs(sums - 1))
         if worst > tol:
             raise ValueError(f"Y: cross_entropy expects each Y_t to sum to 1, got a sum off by {worst:.3g}")
+    return Y
+
+
+def target_tm(cache: ForwardCache, Y, loss: str) -> np.ndarray:
+    """Validate the desired output Y against the forward pass and return it time-major (T, N, k)."""
+    labels = "(N, T, k)" if cache.batched else "(T, k)"
+    Y = check_targets(Y, cache.y.shape, labels, loss, cache.dtype, like=" like y")
     return np.swapaxes(Y, 0, 1) if cache.batched else Y[:, None, :]
 
 
@@ -110,15 +124,19 @@ def dC_dy_tm(cache: ForwardCache, Y_tm: np.ndarray, loss: str) -> np.ndarray:
     y = cache.y_tm[1:]
     if loss == "mse":
         return (y - Y_tm) / cache.N
-    return -Y_tm / y / cache.N  # may divide by an underflowed probability: see output_error
+    # -Y_j / y_j; where Y_j = 0 the derivative is exactly (-)0 even if y_j has
+    # underflowed to 0, where Y_j > 0 and y_j = 0 it is -inf: see output_error
+    ratio = np.divide(-Y_tm, y, out=np.full_like(y, -0.0), where=Y_tm != 0)
+    return ratio / cache.N
 
 
 def cost_gradient_y(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:
     """dC/dy_t for the batch-averaged cost C, shaped like ``cache.y``.
 
     For ``"mse"`` this is (y_t - Y_t) / N.  For ``"cross_entropy"`` it is
-    -Y_t / y_t / N, which is infinite where a probability has underflowed to 0;
-    :func:`output_error` avoids it.
+    -Y_t / y_t / N: exactly 0 where Y_t is 0, and infinite where a target
+    probability is positive but y_t has underflowed to 0; :func:`output_error`
+    avoids it.
     """
     check_loss(loss, check_cache(cache).g)
     d = dC_dy_tm(cache, target_tm(cache, Y, loss), loss)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_positive
+from ._checks import check_int, check_like_params, check_params, check_positive
 from .params import Params
 
 __all__ = [
@@ -42,14 +42,28 @@ __all__ = [
 
 
 def _check_pair(params, grads):
-    for name, value in (("params", params), ("grads", grads)):
-        if not isinstance(value, Params):
-            raise TypeError(f"{name}: expected rnnlib.Params, got {type(value).__name__}")
+    """params finite, grads finite and shaped and typed like params."""
+    check_params(params)
+    check_like_params("grads", grads, params, finite=False)
     for (name, a), b in zip(params.items(), grads):
-        if a.shape != b.shape:
-            raise ValueError(f"grads.{name}: expected shape {a.shape} like params.{name}, got {b.shape}")
         if not np.all(np.isfinite(b)):
             raise ValueError(f"grads.{name}: expected finite values, got NaN or inf (lower the learning rate or clip)")
+
+
+def _check_state(state, params, optimizer):
+    """The state must be what ``optimizer.init(params)`` returned (or a later update did)."""
+    want = "AdamState" if isinstance(optimizer, Adam) else "Params"
+    how = f"expected the {want} returned by {type(optimizer).__name__}.init(params) or .update"
+    if isinstance(optimizer, Adam):
+        if not isinstance(state, AdamState):
+            raise TypeError(f"state: {how}, got {type(state).__name__}")
+        check_int("state.step", state.step, minimum=0)
+        check_like_params("state.m", state.m, params)
+        check_like_params("state.v", state.v, params)
+    else:
+        if not isinstance(state, Params):
+            raise TypeError(f"state: {how}, got {type(state).__name__}")
+        check_like_params("state", state, params)
 
 
 def _check_beta(name, beta):
@@ -59,6 +73,12 @@ def _check_beta(name, beta):
     return beta
 
 
+def _set_floats(opt, **values):
+    """Store checked hyperparameters as Python floats: a numpy float64 lr would promote float32 arrays."""
+    for name, value in values.items():
+        object.__setattr__(opt, name, value)
+
+
 @dataclass(frozen=True)
 class GradientDescent:
     """v' = v - lr * grad C (the notes' update)."""
@@ -66,9 +86,10 @@ class GradientDescent:
     lr: float = 0.1  # alpha in the notes
 
     def __post_init__(self):
-        check_positive("lr", self.lr)
+        _set_floats(self, lr=check_positive("lr", self.lr))
 
     def init(self, params: Params):
+        check_params(params)
         return None
 
     def update(self, params: Params, grads: Params, state=None):
@@ -84,14 +105,14 @@ class Momentum:
     beta: float = 0.9  # fraction of the previous step kept
 
     def __post_init__(self):
-        check_positive("lr", self.lr)
-        _check_beta("beta", self.beta)
+        _set_floats(self, lr=check_positive("lr", self.lr), beta=_check_beta("beta", self.beta))
 
     def init(self, params: Params):
-        return params.map(np.zeros_like)
+        return check_params(params).map(np.zeros_like)
 
     def update(self, params: Params, grads: Params, state: Params):
         _check_pair(params, grads)
+        _check_state(state, params, self)
         u = state.map(lambda u, dv: self.beta * u + dv, grads)
         return params.map(lambda v, u: v - self.lr * u, u), u
 
@@ -109,14 +130,14 @@ class Adagrad:
     eps: float = 1e-8  # added to s' under the square root; keeps the step finite where s' = 0
 
     def __post_init__(self):
-        check_positive("lr", self.lr)
-        check_positive("eps", self.eps)
+        _set_floats(self, lr=check_positive("lr", self.lr), eps=check_positive("eps", self.eps))
 
     def init(self, params: Params):
-        return params.map(np.zeros_like)
+        return check_params(params).map(np.zeros_like)
 
     def update(self, params: Params, grads: Params, state: Params):
         _check_pair(params, grads)
+        _check_state(state, params, self)
         s = state.map(lambda s, dv: s + dv * dv, grads)
         new = params.map(lambda v, dv, s: v - self.lr * dv / np.sqrt(s + self.eps), grads, s)
         return new, s
@@ -139,17 +160,21 @@ class Adam:
     eps: float = 1e-8
 
     def __post_init__(self):
-        check_positive("lr", self.lr)
-        _check_beta("beta1", self.beta1)
-        _check_beta("beta2", self.beta2)
-        check_positive("eps", self.eps)
+        _set_floats(
+            self,
+            lr=check_positive("lr", self.lr),
+            beta1=_check_beta("beta1", self.beta1),
+            beta2=_check_beta("beta2", self.beta2),
+            eps=check_positive("eps", self.eps),
+        )
 
     def init(self, params: Params) -> AdamState:
-        zeros = params.map(np.zeros_like)
+        zeros = check_params(params).map(np.zeros_like)
         return AdamState(0, zeros, zeros)
 
     def update(self, params: Params, grads: Params, state: AdamState):
         _check_pair(params, grads)
+        _check_state(state, params, self)
         t = state.step + 1
         b1, b2 = self.beta1, self.beta2
         m = state.m.map(lambda m, dv: b1 * m + (1 - b1) * dv, grads)
@@ -159,9 +184,31 @@ class Adam:
         return new, AdamState(t, m, v)
 
 
+def _check_grads(grads) -> Params:
+    """A gradient to clip or measure: Params with finite entries."""
+    return check_params(grads, "grads")
+
+
 def global_norm(grads: Params) -> float:
-    """||vec(grads)||_2, the norm of the whole gradient vector."""
-    return float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
+    """||vec(grads)||_2, the norm of the whole gradient vector.
+
+    Summed in float64.  If the squares overflow (entries above about 1e154)
+    or underflow (below about 1e-154), the entries are first divided by the
+    largest |entry|, so every finite gradient has a finite, accurate norm.
+    A gradient holding NaN or inf has a NaN or inf norm (this is how
+    :func:`rnnlib.train` notices divergence); the clipping functions refuse it.
+    """
+    check_params(grads, "grads", finite=False)  # NaN or inf give a NaN or inf norm: how train sees divergence
+    with np.errstate(over="ignore"):  # handled below
+        norm = float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
+    if np.isfinite(norm) and norm > 1e-140:
+        return norm
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in grads)
+    if scale == 0.0 or not np.isfinite(scale):
+        return norm
+    with np.errstate(under="ignore"):
+        scaled = sum(np.sum((a.astype(np.float64) / scale) ** 2) for a in grads)
+    return float(np.sqrt(scaled)) * scale
 
 
 def clip_by_global_norm(grads: Params, max_norm: float):
@@ -174,6 +221,7 @@ def clip_by_global_norm(grads: Params, max_norm: float):
     norm : float
         The norm before clipping.
     """
+    _check_grads(grads)
     max_norm = check_positive("max_norm", max_norm)
     norm = global_norm(grads)
     if norm <= max_norm:
@@ -184,5 +232,6 @@ def clip_by_global_norm(grads: Params, max_norm: float):
 
 def clip_elementwise(grads: Params, limit: float) -> Params:
     """Clamp every entry to [-limit, limit] (changes the gradient's direction)."""
+    _check_grads(grads)
     limit = check_positive("limit", limit)
     return grads.map(lambda a: np.clip(a, -limit, limit))

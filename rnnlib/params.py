@@ -15,7 +15,16 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, as_rng, check_int
+from ._checks import (
+    _shape_str,
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_finite,
+    check_float_dtype,
+    check_int,
+    check_params,
+)
 
 __all__ = ["Params", "init_params", "vec", "unvec", "num_params"]
 
@@ -119,9 +128,9 @@ class Params:
 
     def map(self, fn, *others: "Params") -> "Params":
         """Apply ``fn`` to corresponding arrays: ``Params(fn(a, b, ...) for a, b, ... in zip(self, *others))``."""
+        check_callable("fn", fn)
         for other in others:
-            if not isinstance(other, Params):
-                raise TypeError(f"others: expected Params, got {type(other).__name__}")
+            check_params(other, "others", finite=False)
             if (other.m, other.n, other.k) != (self.m, self.n, self.k):
                 raise ValueError(
                     f"others: expected Params with (m, n, k) = {(self.m, self.n, self.k)}, "
@@ -133,6 +142,8 @@ class Params:
         return self.map(np.copy)
 
     def astype(self, dtype) -> "Params":
+        """The parameters in another floating dtype (an integer dtype would truncate them)."""
+        dtype = check_float_dtype("dtype", dtype)
         return self.map(lambda a: a.astype(dtype))
 
     def __repr__(self) -> str:
@@ -141,6 +152,7 @@ class Params:
 
 def num_params(m: int, n: int, k: int) -> int:
     """Length of v: n*m + n*n + k*n + n + k."""
+    m, n, k = (check_int(name, v) for name, v in (("m", m), ("n", n), ("k", k)))
     return n * m + n * n + k * n + n + k
 
 
@@ -169,9 +181,7 @@ def init_params(m: int, n: int, k: int, *, rng=None, dtype=np.float64) -> Params
     instantly (see the chapter on vanishing and exploding gradients).
     """
     m, n, k = (check_int(name, v) for name, v in (("m", m), ("n", n), ("k", k)))
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype: expected a floating dtype such as float64 or float32, got {dtype}")
+    dtype = check_float_dtype("dtype", dtype)
     rng = as_rng(rng)
 
     def uniform(rows, cols):
@@ -196,8 +206,7 @@ def vec(params: Params) -> np.ndarray:
         ``[vec(W_xh); vec(W_hh); vec(W_hy); b_h; b_y]``, each matrix read row
         by row: w_11, w_12, ..., w_1m, w_21, ...
     """
-    if not isinstance(params, Params):
-        raise TypeError(f"params: expected Params, got {type(params).__name__}")
+    check_params(params, finite=False)
     return np.concatenate([a.reshape(-1) for a in params])  # C order is row by row
 
 
@@ -222,6 +231,7 @@ def unvec(v, m: int, n: int, k: int) -> Params:
             f"v: expected shape (n*m + n*n + k*n + n + k,) = ({size},) for m = {m}, n = {n}, k = {k}, "
             f"got {_shape_str(v.shape)}"
         )
+    check_finite("v", v)
     shapes = [(n, m), (n, n), (k, n), (n,), (k,)]
     parts, start = [], 0
     for shape in shapes:

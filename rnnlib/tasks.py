@@ -10,20 +10,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_rng, check_int, check_positive
+from ._checks import _shape_str, as_float_array, as_rng, check_int, check_positive
 
 __all__ = ["sine_continuation", "delayed_recall", "adding_problem", "one_hot"]
 
 
 def one_hot(indices, k: int, dtype=np.float64) -> np.ndarray:
-    """One-hot vectors: array of shape indices.shape + (k,)."""
+    """One-hot vectors: array of shape indices.shape + (k,).
+
+    Entry [..., j] is 1 where ``indices[...] == j`` and 0 elsewhere.  Only the
+    result is allocated (no k x k identity), so k may be large.
+    """
     k = check_int("k", k)
-    indices = np.asarray(indices)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fiu":
+        raise TypeError(f"dtype: expected a real numeric dtype such as float64, got {dtype}")
+    try:
+        indices = np.asarray(indices)
+    except Exception as exc:  # ragged nested lists
+        raise TypeError(f"indices: expected an array of integers, got {type(indices).__name__} ({exc})") from None
     if indices.dtype.kind not in "iu":
         raise TypeError(f"indices: expected integers, got dtype {indices.dtype}")
     if indices.size and (indices.min() < 0 or indices.max() >= k):
         raise ValueError(f"indices: expected values in [0, {k - 1}], got [{indices.min()}, {indices.max()}]")
-    return np.eye(k, dtype=dtype)[indices]
+    out = np.zeros(indices.shape + (k,), dtype)
+    # np.intp: the platform's index type (32 bits in WebAssembly builds such as Pyodide)
+    np.put_along_axis(out, indices.astype(np.intp)[..., None], 1, axis=-1)
+    return out
 
 
 def sine_continuation(N: int, T: int, *, rng=None, freq_range=(0.1, 0.3), noise: float = 0.0):
@@ -40,9 +53,12 @@ def sine_continuation(N: int, T: int, *, rng=None, freq_range=(0.1, 0.3), noise:
     Y : ndarray of shape (N, T, 1)
     """
     N, T = check_int("N", N), check_int("T", T)
-    lo, hi = freq_range
-    if not 0 < lo <= hi:
-        raise ValueError(f"freq_range: expected 0 < low <= high, got {freq_range}")
+    bounds = as_float_array("freq_range", freq_range)
+    if bounds.shape != (2,):
+        raise ValueError(f"freq_range: expected a pair (low, high), got shape {_shape_str(bounds.shape)}")
+    lo, hi = (float(b) for b in bounds)
+    if not (np.isfinite(hi) and 0 < lo <= hi):
+        raise ValueError(f"freq_range: expected finite numbers with 0 < low <= high, got {freq_range}")
     noise = check_positive("noise", noise, allow_zero=True)
     rng = as_rng(rng)
     omega = rng.uniform(lo, hi, size=(N, 1))
@@ -71,10 +87,14 @@ def delayed_recall(N: int, T: int, *, delay: int = 2, symbols: int = 4, rng=None
     """
     N, T = check_int("N", N), check_int("T", T)
     delay = check_int("delay", delay, minimum=0)
+    if delay >= T:
+        raise ValueError(
+            f"delay: expected an integer in [0, T - 1] = [0, {T - 1}] (there would be nothing to recall), got {delay}"
+        )
     symbols = check_int("symbols", symbols, minimum=2)
     rng = as_rng(rng)
     s = rng.integers(0, symbols, size=(N, T))
-    target = np.zeros((N, T), dtype=np.int64)  # class 0: nothing to recall yet
+    target = np.zeros((N, T), dtype=np.intp)  # class 0: nothing to recall yet
     target[:, delay:] = s[:, : T - delay] + 1
     return one_hot(s, symbols), one_hot(target, symbols + 1)
 
@@ -99,8 +119,8 @@ def adding_problem(N: int, T: int, *, rng=None):
     u = rng.uniform(0, 1, size=(N, T))
     mark = np.zeros((N, T))
     half = T // 2
-    rows = np.arange(N)
-    mark[rows, rng.integers(0, half, size=N)] = 1
-    mark[rows, rng.integers(half, T, size=N)] = 1
+    rows = np.arange(N, dtype=np.intp)  # index arrays in the platform's index type
+    mark[rows, rng.integers(0, half, size=N).astype(np.intp)] = 1  # drawn as int64 on every platform
+    mark[rows, rng.integers(half, T, size=N).astype(np.intp)] = 1
     Y = np.cumsum(u * mark, axis=1)
     return np.stack([u, mark], axis=-1), Y[..., None]

@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_rng, check_int, check_positive
+from ._checks import _shape_str, as_rng, check_int, check_optimizer, check_params, check_positive
+from .activations import hidden_activation, output_activation
 from .backprop import backward_tm, gradients
-from .forward_pass import as_sequences, check_params, forward
-from .losses import check_loss, cost_and_error_tm
+from .forward_pass import as_sequences, forward
+from .losses import check_loss, check_targets, cost_and_error_tm
 from .optim import clip_by_global_norm, clip_elementwise, global_norm
 from .params import NAMES, Params
 
 __all__ = ["History", "Diverged", "train"]
+
 
 
 @dataclass
@@ -59,6 +61,11 @@ class Diverged(FloatingPointError):
         self.step, self.history = step, history
 
 
+def _overflow_is_divergence():
+    """No overflow warnings from the update: a non-finite update is reported as Diverged instead."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def train(
     params: Params,
     X,
@@ -82,6 +89,8 @@ def train(
     params : Params
         Starting parameters (not modified).
     X : array_like of shape (N, T, m)
+        In the parameters' dtype (or integers, which are converted to it):
+        the trained parameters keep their dtype.
     Y : array_like of shape (N, T, k)
     optimizer : GradientDescent, Momentum, Adagrad or Adam
         Anything with ``init(params)`` and ``update(params, grads, state)``.
@@ -113,12 +122,17 @@ def train(
     Raises
     ------
     Diverged
-        A FloatingPointError, if the cost or the gradient becomes NaN or inf
-        (the learning rate is too large); it carries the history so far.
+        A FloatingPointError, if the cost, the gradient or the parameters
+        after an update become NaN or inf (the learning rate is too large);
+        it carries the history so far.
     """
     check_params(params)
+    check_optimizer(optimizer)
     check_loss(loss, g)
+    hidden_activation(f), output_activation(g)  # unknown names fail here, before any work
     steps = check_int("steps", steps)
+    if isinstance(freeze, str) or not isinstance(freeze, (tuple, list, set, frozenset)):
+        raise TypeError(f"freeze: expected a tuple of parameter names such as ('W_hh',), got {freeze!r}")
     for name in freeze:
         if name not in NAMES:
             raise ValueError(f"freeze: expected names among {NAMES}, got {name!r}")
@@ -126,13 +140,16 @@ def train(
         check_positive("clip_norm", clip_norm)
     if clip_value is not None:
         check_positive("clip_value", clip_value)
-    X, batched = as_sequences(params, X)
+    X, batched = as_sequences(params, X)  # the whole array is checked here, once
     if not batched:
-        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {X.shape[1:]}")
-    N = X.shape[0]
-    Y = np.asarray(Y)
-    if Y.shape[:2] != X.shape[:2]:
-        raise ValueError(f"Y: expected shape (N, T, k) = ({N}, {X.shape[1]}, {params.k}), got {Y.shape}")
+        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {_shape_str(X.shape[1:])}")
+    if X.dtype != params.dtype:  # training keeps the parameters' dtype: float32 in, float32 out
+        raise ValueError(
+            f"X: expected dtype {params.dtype} like params (or integers), got {X.dtype}; "
+            f"convert with X.astype(np.{params.dtype}) or params.astype(np.{X.dtype})"
+        )
+    N, T = X.shape[:2]
+    Y = check_targets(Y, (N, T, params.k), "(N, T, k)", loss, X.dtype)  # ... and so is Y
     batch_size = N if batch_size is None else check_int("batch_size", batch_size)
     if batch_size > N:
         raise ValueError(f"batch_size: expected at most N = {N}, got {batch_size}")
@@ -140,34 +157,42 @@ def train(
 
     history = History()
     state = optimizer.init(params)
-    order, pos = np.arange(N), N
-    for step in range(steps):
-        if batch_size == N:
-            idx = slice(None)
-        else:
-            if pos + batch_size > N:  # a new epoch: a new random order
-                order, pos = rng.permutation(N), 0
-            idx, pos = order[pos : pos + batch_size], pos + batch_size
+    order, pos = np.arange(N, dtype=np.intp), N
+    with _overflow_is_divergence():
+        for step in range(steps):
+            if batch_size == N:
+                idx = slice(None)
+            else:
+                if pos + batch_size > N:  # a new epoch: a new random order
+                    order, pos = rng.permutation(N).astype(np.intp, copy=False), 0
+                idx, pos = order[pos : pos + batch_size], pos + batch_size
 
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-            cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
-            C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
-            signals = backward_tm(params, cache, e)  # 2. backward pass: e_t and delta_t
-            grads = gradients(cache, signals)  # 3. gradient (batch average)
-            if freeze:
-                grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
-            norm = global_norm(grads)
-        if not (np.isfinite(C) and np.isfinite(norm)):
-            raise Diverged(
-                f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip",
-                step,
-                history,
-            )
-        history.loss.append(C)
-        history.grad_norm.append(norm)
-        if clip_norm is not None:
-            grads, _ = clip_by_global_norm(grads, clip_norm)
-        if clip_value is not None:
-            grads = clip_elementwise(grads, clip_value)
-        params, state = optimizer.update(params, grads, state)  # 4. update
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
+                cache = forward(params, X[idx], f=f, g=g)  # 1. forward pass
+                C, e = cost_and_error_tm(cache, Y[idx], loss, out=cache.o_tm)  # e_t overwrites o_t
+                signals = backward_tm(params, cache, e)  # 2. backward pass: e_t and delta_t
+                grads = gradients(cache, signals)  # 3. gradient (batch average)
+                if freeze:
+                    grads = Params(*(np.zeros_like(a) if name in freeze else a for name, a in grads.items()))
+                norm = global_norm(grads)
+            if not (np.isfinite(C) and np.isfinite(norm)):
+                raise Diverged(
+                    f"train: the cost became {C} (gradient norm {norm}) at step {step}; lower the learning rate or clip",
+                    step,
+                    history,
+                )
+            history.loss.append(C)
+            history.grad_norm.append(norm)
+            if clip_norm is not None:
+                grads, _ = clip_by_global_norm(grads, clip_norm)
+            if clip_value is not None:
+                grads = clip_elementwise(grads, clip_value)
+            params, state = optimizer.update(params, grads, state)  # 4. update
+            if not all(np.all(np.isfinite(a)) for a in params):
+                raise Diverged(
+                    f"train: the parameters became non-finite in the update at step {step} (cost {C}, "
+                    f"gradient norm {norm} before it); lower the learning rate or clip",
+                    step,
+                    history,
+                )
     return params, history

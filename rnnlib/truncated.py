@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import _shape_str, check_int, check_params
+from .activations import hidden_activation, output_activation
 from .backprop import backward_tm, gradients, loss_grad_and_state
-from .forward_pass import ForwardCache, check_params, forward
-from .losses import check_loss, cost_and_error_tm
+from .forward_pass import ForwardCache, as_initial_state, as_sequences, forward
+from .losses import check_loss, check_targets, cost_and_error_tm
 from .params import Params
 
 __all__ = ["truncated_gradient", "chunk_gradients"]
@@ -120,11 +121,15 @@ def chunk_gradients(params: Params, X, Y, *, k: int, loss: str = "mse", f: str =
         As for :func:`rnnlib.loss_and_grad`.
     """
     check_params(params)
+    check_loss(loss, g)
+    hidden_activation(f), output_activation(g)  # unknown names fail here, before any work
     k = check_int("k", k)
-    X, Y = np.asarray(X), np.asarray(Y)
-    if X.ndim != 3 or Y.ndim != 3:
-        raise ValueError(f"X, Y: expected batches of shape (N, T, m) and (N, T, k), got {X.shape} and {Y.shape}")
+    X, batched = as_sequences(params, X)  # the user's whole arrays are checked, not the chunks
+    if not batched:
+        raise ValueError(f"X: expected a batch of shape (N, T, m), got one sequence of shape {_shape_str(X.shape[1:])}")
     N, T = X.shape[:2]
+    Y = check_targets(Y, (N, T, params.k), "(N, T, k)", loss, X.dtype, like=" from X and params")
+    as_initial_state(params, h0, N, True, X.dtype)
     state = h0
     total_C, total = 0.0, None
     for start in range(0, T, k):

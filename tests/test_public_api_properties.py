@@ -1,0 +1,769 @@
+"""The promise of every public function of rnnlib, checked with hypothesis.
+
+For each public function there is a spec: a valid call on a small problem
+(m = 3, n = 4, k = 2, N = 2, T = 3), the array arguments of that call and,
+for scalar arguments, which values are allowed.  The properties:
+
+1. layout: every array argument may come in any memory layout (C, Fortran,
+   transposed, negative strides, strided view, read-only), as a nested list
+   or an np.matrix; the result is that of the plain C array.
+2. integers: integer and boolean arrays are converted and give exactly the
+   result of the same values in float64.
+3. float32: float32 in, float32 out.
+4. non-finite: NaN, inf or -inf anywhere in an argument is refused with a
+   ValueError that names the argument and says "finite".
+5. shapes: any shape of rank 0-4 with sizes 0-4 either is valid or is refused
+   with a ValueError or TypeError naming an argument; shapes that cannot be
+   valid are always refused (nothing is broadcast or cut).
+6. kinds: complex, string, object arrays, None and dicts are refused naming
+   the argument.
+7. scalars: integer, positive-number and choice arguments accept exactly
+   their valid values and refuse the rest naming the argument.
+
+``test_every_public_name_is_covered`` keeps the table complete: each name in
+rnnlib.__all__ and in the __all__ of every module is either specified here or
+listed in EXEMPT with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnnlib
+from rnnlib import broken, diagnostics, display, tasks, truncated
+from rnnlib.activations import hidden_activation, identity, output_activation, relu, tanh
+from rnnlib.backprop import loss_grad_and_state, streamed_gradients
+from rnnlib.forward_pass import as_sequences, check_params, run_forward
+from rnnlib.losses import check_loss, output_error_tm, target_tm
+
+FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+m, n, k, N, T = 3, 4, 2, 2, 3
+_rng = np.random.default_rng(11)
+P = rnnlib.init_params(m, n, k, rng=_rng)
+P = rnnlib.Params(P.W_xh, P.W_hh, P.W_hy, 0.1 * _rng.normal(size=n), 0.1 * _rng.normal(size=k))
+X = _rng.normal(size=(N, T, m))
+Y = rnnlib.softmax(_rng.normal(size=(N, T, k)))  # probability vectors: valid for both losses
+H0 = 0.5 * _rng.normal(size=(N, n))
+X_INT = _rng.integers(0, 2, size=(N, T, m))
+Y_INT = tasks.one_hot(_rng.integers(0, k, size=(N, T)), k).astype(np.int64)
+PARTS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
+PARAM_ARRAYS = {f"params.{name}": a for name, a in P.items()}
+
+
+def params_from(a, prefix="params"):
+    return rnnlib.Params(*(a[f"{prefix}.{name}"] for name in PARTS))
+
+
+def cache_of(params=P, x=X):
+    return rnnlib.forward(params, np.asarray(x, params.dtype))
+
+
+# --- the table of specs ------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    """A valid call and what its array arguments may be."""
+
+    call: Callable[[dict], object]  # dict of argument values -> result
+    arrays: dict  # name -> canonical (valid) float64 array
+    valid_shape: dict = field(default_factory=dict)  # name -> predicate on a shape; default: the canonical shape only
+    finite: tuple | None = None  # arguments that must refuse NaN and inf (default: all)
+    integral: dict = field(default_factory=dict)  # name -> integer-valued valid array, for the integer property
+    float32: bool = True  # float32 in, float32 out
+    layouts: bool = True
+    fill: Callable | None = None  # shape -> array used in the shape property
+
+
+def _any(shape):
+    return True
+
+
+def _last_axis(shape):
+    return len(shape) >= 1 and shape[-1] >= 1
+
+
+def _sequences(shape):
+    return len(shape) in (2, 3) and shape[-1] == m and min(shape) >= 1
+
+
+def _with_params(arrays):
+    return {**PARAM_ARRAYS, **arrays}
+
+
+def _elementwise(fn):
+    return Spec(lambda a: fn(a["z"]), {"z": _rng.normal(size=(2, 3))}, {"z": _any}, integral={"z": X_INT})
+
+
+def _normalising(fn):
+    return Spec(lambda a: fn(a["o"]), {"o": _rng.normal(size=(2, 3))}, {"o": _last_axis}, integral={"o": X_INT})
+
+
+def _xy(fn, **kw):
+    """fn(params, X, Y, **kw), with X and Y and the five parameters as array arguments."""
+    return Spec(
+        lambda a: fn(params_from(a), a["X"], a["Y"], **kw),
+        _with_params({"X": X, "Y": Y}),
+        {"X": _sequences},
+        integral={"X": X_INT, "Y": Y_INT},
+    )
+
+
+def _on_cache(fn, **kw):
+    """fn(cache, Y): the cache comes from the canonical forward pass; Y is the array argument."""
+    return Spec(
+        lambda a: fn(cache_of(params_from(a, "p")), a["Y"], **kw),
+        {"Y": Y, **{f"p.{name}": v for name, v in P.items()}},
+        finite=("Y",),
+        integral={"Y": Y_INT},
+    )
+
+
+def _grads_spec(fn):
+    return Spec(lambda a: fn(params_from(a, "grads")), {f"grads.{name}": 0.1 * v for name, v in P.items()})
+
+
+def _update_spec(opt):
+    def call(a):
+        params, grads = params_from(a), params_from(a, "grads")
+        state = opt.init(params)
+        params, state = opt.update(params, grads, state)
+        return opt.update(params, grads, state)[0]
+
+    return Spec(call, {**PARAM_ARRAYS, **{f"grads.{name}": 0.1 * v for name, v in P.items()}})
+
+
+def _one_sequence(fn, **kw):
+    return Spec(
+        lambda a: fn(params_from(a), a["X"], a["Y"], **kw),
+        _with_params({"X": X[0], "Y": Y[0]}),
+        {"X": lambda s: len(s) == 2 and s[-1] == m and min(s) >= 1},
+        integral={"X": X_INT[0], "Y": Y_INT[0]},
+    )
+
+
+def _jacobians(fn):
+    return Spec(
+        lambda a: fn(params_from(a), rnnlib.forward(params_from(a), a["X"])),
+        _with_params({"X": X[0]}),
+        {"X": lambda s: len(s) == 2 and s[-1] == m and min(s) >= 1},
+        integral={"X": X_INT[0]},
+    )
+
+
+def _sin_sum(v):
+    return float(np.sum(np.sin(v)))
+
+
+SPECS = {
+    # activations
+    "tanh": _elementwise(tanh),
+    "sigmoid": _elementwise(rnnlib.sigmoid),
+    "relu": _elementwise(relu),
+    "identity": _elementwise(identity),
+    "softmax": _normalising(rnnlib.softmax),
+    "log_softmax": _normalising(rnnlib.log_softmax),
+    # params
+    "Params": Spec(lambda a: params_from(a), PARAM_ARRAYS, finite=()),  # a container: gradients may be NaN
+    "vec": Spec(lambda a: rnnlib.vec(params_from(a)), PARAM_ARRAYS, finite=()),
+    "unvec": Spec(lambda a: rnnlib.unvec(a["v"], m, n, k), {"v": rnnlib.vec(P)}),
+    # forward pass
+    "forward": Spec(
+        lambda a: rnnlib.forward(params_from(a), a["X"], h0=a["h0"]),
+        _with_params({"X": X, "h0": H0}),
+        {"X": _sequences},
+        integral={"X": X_INT, "h0": X_INT[:, 0, :1].repeat(n, 1)},
+    ),
+    "run_forward": Spec(
+        lambda a: run_forward(params_from(a), a["X"], f="tanh", g="softmax", lean=True),
+        _with_params({"X": X}),
+        {"X": _sequences},
+        integral={"X": X_INT},
+    ),
+    "as_sequences": Spec(lambda a: as_sequences(params_from(a), a["X"])[0], _with_params({"X": X}), {"X": _sequences},
+                         finite=("X",), integral={"X": X_INT}),
+    "check_params": Spec(lambda a: check_params(params_from(a)), PARAM_ARRAYS),
+    # losses
+    "per_step_cost": _on_cache(rnnlib.per_step_cost, loss="cross_entropy"),
+    "cost": _on_cache(rnnlib.cost),
+    "cost_gradient_y": _on_cache(rnnlib.cost_gradient_y, loss="cross_entropy"),
+    "output_error": _on_cache(rnnlib.output_error, loss="cross_entropy"),
+    # backpropagation
+    "backward": Spec(
+        lambda a: rnnlib.backward(params_from(a), cache_of(params_from(a)), a["dC_dy"]),
+        _with_params({"dC_dy": Y - 0.5}),
+        integral={"dC_dy": Y_INT},
+    ),
+    "bptt": Spec(
+        lambda a: rnnlib.bptt(params_from(a), cache_of(params_from(a)), e=a["e"]),
+        _with_params({"e": Y - 0.5}),
+        integral={"e": Y_INT},
+    ),
+    "gradients": Spec(
+        lambda a: rnnlib.gradients(
+            cache_of(params_from(a)), rnnlib.backward(params_from(a), cache_of(params_from(a)), e=a["e"])
+        ),
+        _with_params({"e": Y - 0.5}),
+        integral={"e": Y_INT},
+    ),
+    "loss_and_grad": _xy(rnnlib.loss_and_grad, loss="cross_entropy"),
+    "loss_grad_and_state": Spec(
+        lambda a: loss_grad_and_state(params_from(a), a["X"], a["Y"], h0=a["h0"]),
+        _with_params({"X": X, "Y": Y, "h0": H0}),
+        {"X": _sequences},
+        integral={"X": X_INT, "Y": Y_INT},
+    ),
+    "streamed_gradients": Spec(
+        lambda a: streamed_gradients(
+            params_from(a),
+            cache_of(params_from(a)),
+            output_error_tm(cache_of(params_from(a)), np.swapaxes(Y, 0, 1), "mse"),
+        ),
+        PARAM_ARRAYS,
+    ),
+    # broken gradients: the same checks as loss_and_grad
+    **{f"broken.{name}": _xy(fn) for name, fn in broken.VARIANTS.items()},
+    # gradient checks
+    "numerical_derivative": Spec(
+        lambda a: rnnlib.numerical_derivative(_sin_sum, a["x"], stencil="central"),
+        {"x": _rng.normal(size=(2, 3))},
+        {"x": _any},
+        integral={"x": X_INT[0]},
+        float32=False,  # documented: always float64
+    ),
+    "numerical_gradient": Spec(
+        lambda a: rnnlib.numerical_gradient(lambda p: float(np.sum(np.sin(rnnlib.vec(p)))), params_from(a),
+                                            stencil="central"),
+        PARAM_ARRAYS,
+        float32=False,  # the finite differences run in float64 and are returned in the parameters' dtype
+    ),
+    "relative_error": Spec(
+        lambda a: rnnlib.relative_error(a["a"], a["b"]),
+        {"a": _rng.normal(size=(2, 3)), "b": _rng.normal(size=(2, 3))},
+        integral={"a": X_INT[0, :2], "b": X_INT[1, :2]},
+        float32=False,  # documented: float64
+    ),
+    "check_gradient": Spec(
+        lambda a: rnnlib.check_gradient(params_from(a), a["X"], a["Y"], stencil="forward"),
+        _with_params({"X": X[:1, :1], "Y": Y[:1, :1]}),
+        {"X": _sequences},
+        integral={"X": X_INT[:1, :1], "Y": Y_INT[:1, :1]},
+        float32=False,
+    ),
+    # optimisers and clipping
+    **{f"{type(opt).__name__}.update": _update_spec(opt) for opt in
+       (rnnlib.GradientDescent(0.1), rnnlib.Momentum(0.1), rnnlib.Adagrad(0.1), rnnlib.Adam(0.1))},
+    "global_norm": Spec(
+        lambda a: rnnlib.global_norm(params_from(a, "grads")), {f"grads.{nm}": 0.1 * v for nm, v in P.items()},
+        finite=(),  # documented: NaN or inf give a NaN or inf norm (how train sees divergence)
+    ),
+    "clip_by_global_norm": _grads_spec(lambda g: rnnlib.clip_by_global_norm(g, 0.05)),
+    "clip_elementwise": _grads_spec(lambda g: rnnlib.clip_elementwise(g, 0.01)),
+    # training
+    "train": Spec(
+        lambda a: rnnlib.train(
+            params_from(a), a["X"], a["Y"], optimizer=rnnlib.Adam(0.01), steps=2, batch_size=1, rng=0
+        )[0],
+        _with_params({"X": X, "Y": Y}),
+        {"X": lambda s: len(s) == 3 and s[-1] == m and min(s) >= 1},
+        integral={"X": X_INT, "Y": Y_INT},
+    ),
+    "truncated_gradient": Spec(
+        lambda a: truncated.truncated_gradient(params_from(a), a["X"], a["Y"], k1=1, k2=2, h0=a["h0"]),
+        _with_params({"X": X, "Y": Y, "h0": H0}),
+        {"X": _sequences},
+        integral={"X": X_INT, "Y": Y_INT},
+    ),
+    "chunk_gradients": Spec(
+        lambda a: truncated.chunk_gradients(params_from(a), a["X"], a["Y"], k=2, h0=a["h0"]),
+        _with_params({"X": X, "Y": Y, "h0": H0}),
+        {"X": lambda s: len(s) == 3 and s[-1] == m and min(s) >= 1},
+        integral={"X": X_INT, "Y": Y_INT},
+    ),
+    # tasks
+    "one_hot": Spec(
+        lambda a: tasks.one_hot(a["indices"], k),
+        {"indices": _rng.integers(0, k, size=(2, 3))},
+        {"indices": _any},
+        finite=(),
+        float32=False,  # the dtype is an argument
+        fill=lambda shape: np.zeros(shape, np.int64),
+    ),
+    # diagnostics
+    "spectral_radius": Spec(
+        lambda a: diagnostics.spectral_radius(a["W"]), {"W": P.W_hh}, integral={"W": X_INT[0, :, :3]}
+    ),
+    "with_spectral_radius": Spec(lambda a: diagnostics.with_spectral_radius(params_from(a), 0.9), PARAM_ARRAYS),
+    "step_jacobians": _jacobians(diagnostics.step_jacobians),
+    "jacobian_product_norms": _jacobians(diagnostics.jacobian_product_norms),
+    "cost_state_sensitivity": _one_sequence(diagnostics.cost_state_sensitivity),
+}
+SPECS["Params.astype"] = Spec(lambda a: params_from(a).astype(np.float64), PARAM_ARRAYS, finite=(), float32=False)
+SPECS["Params.map"] = Spec(lambda a: params_from(a).map(np.add, params_from(a)), PARAM_ARRAYS, finite=())
+SPECS["Params.copy"] = Spec(lambda a: params_from(a).copy(), PARAM_ARRAYS, finite=())
+
+
+# --- scalar arguments ---------------------------------------------------------------
+
+
+@dataclass
+class Scalars:
+    """A valid call and, for each scalar argument, a predicate for its valid values."""
+
+    call: Callable[[dict], object]
+    values: dict  # name -> a valid value
+    valid: dict  # name -> predicate
+    also: tuple = ()  # other arguments an error may name (e.g. k2 when k1 > k2)
+
+
+def integer(lo, hi=math.inf):
+    return lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and lo <= v <= hi
+
+
+def positive(allow_zero=False, below=math.inf):
+    def ok(v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return False
+        return math.isfinite(v) and (v >= 0 if allow_zero else v > 0) and v < below
+
+    return ok
+
+
+def optional(ok):
+    return lambda v: v is None or ok(v)
+
+
+def choice(*options):
+    return lambda v: isinstance(v, str) and v in options
+
+
+F_CHOICES = choice("tanh", "sigmoid", "relu", "identity")
+G_CHOICES = choice("softmax", "identity", "sigmoid", "tanh")
+LOSS = choice("mse", "cross_entropy")  # Y holds probabilities and g = softmax: both are valid
+
+SCALARS = {
+    "init_params": Scalars(lambda s: rnnlib.init_params(s["m"], s["n"], s["k"], rng=0), dict(m=2, n=3, k=1),
+                           dict(m=integer(1), n=integer(1), k=integer(1))),
+    "num_params": Scalars(lambda s: rnnlib.num_params(s["m"], s["n"], s["k"]), dict(m=2, n=3, k=1),
+                          dict(m=integer(1), n=integer(1), k=integer(1))),
+    "unvec": Scalars(lambda s: rnnlib.unvec(np.zeros(rnnlib.num_params(2, 3, 1)), s["m"], 3, 1), dict(m=2),
+                     dict(m=lambda v: integer(1)(v) and v == 2), also=("v",)),
+    "forward": Scalars(lambda s: rnnlib.forward(P, X, f=s["f"], g=s["g"]), dict(f="tanh", g="softmax"),
+                       dict(f=F_CHOICES, g=G_CHOICES)),
+    "loss_and_grad": Scalars(
+        lambda s: rnnlib.loss_and_grad(P, X, Y, loss=s["loss"], f=s["f"]),
+        dict(loss="mse", f="relu"),
+        dict(loss=LOSS, f=F_CHOICES),
+    ),
+    "cost": Scalars(lambda s: rnnlib.cost(cache_of(), Y, loss=s["loss"]), dict(loss="mse"), dict(loss=LOSS)),
+    "check_loss": Scalars(lambda s: check_loss(s["loss"], "softmax"), dict(loss="mse"), dict(loss=LOSS)),
+    "hidden_activation": Scalars(lambda s: hidden_activation(s["f"]), dict(f="tanh"), dict(f=F_CHOICES)),
+    "output_activation": Scalars(lambda s: output_activation(s["g"]), dict(g="tanh"), dict(g=G_CHOICES)),
+    "softmax": Scalars(lambda s: rnnlib.softmax(X, axis=s["axis"]), dict(axis=-1), dict(axis=optional(integer(-3, 2)))),
+    "numerical_derivative": Scalars(
+        lambda s: rnnlib.numerical_derivative(_sin_sum, np.zeros(2), stencil=s["stencil"], eps=s["eps"]),
+        dict(stencil="central", eps=1e-4),
+        dict(stencil=choice("forward", "central", "central4"), eps=optional(positive())),
+    ),
+    "relative_error": Scalars(lambda s: rnnlib.relative_error(1.0, 2.0, floor=s["floor"]), dict(floor=0.0),
+                              dict(floor=positive(allow_zero=True))),
+    "GradientDescent": Scalars(lambda s: rnnlib.GradientDescent(lr=s["lr"]), dict(lr=0.1), dict(lr=positive())),
+    "Momentum": Scalars(lambda s: rnnlib.Momentum(lr=s["lr"], beta=s["beta"]), dict(lr=0.1, beta=0.9),
+                        dict(lr=positive(), beta=positive(allow_zero=True, below=1))),
+    "Adagrad": Scalars(lambda s: rnnlib.Adagrad(lr=s["lr"], eps=s["eps"]), dict(lr=0.1, eps=1e-8),
+                       dict(lr=positive(), eps=positive())),
+    "Adam": Scalars(lambda s: rnnlib.Adam(lr=s["lr"], beta1=s["beta1"], beta2=s["beta2"], eps=s["eps"]),
+                    dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+                    dict(lr=positive(), beta1=positive(True, 1), beta2=positive(True, 1), eps=positive())),
+    "clip_by_global_norm": Scalars(lambda s: rnnlib.clip_by_global_norm(P, s["max_norm"]), dict(max_norm=1.0),
+                                   dict(max_norm=positive())),
+    "clip_elementwise": Scalars(
+        lambda s: rnnlib.clip_elementwise(P, s["limit"]), dict(limit=1.0), dict(limit=positive())
+    ),
+    "train": Scalars(
+        lambda s: rnnlib.train(
+            P, X, Y, optimizer=rnnlib.GradientDescent(0.1), steps=s["steps"], batch_size=s["batch_size"],
+            clip_norm=s["clip_norm"], clip_value=s["clip_value"], loss=s["loss"], rng=0,
+        ),
+        dict(steps=1, batch_size=1, clip_norm=1.0, clip_value=1.0, loss="mse"),
+        dict(steps=integer(1, 3), batch_size=optional(integer(1, N)), clip_norm=optional(positive()),
+             clip_value=optional(positive()), loss=LOSS),
+    ),
+    "truncated_gradient": Scalars(lambda s: truncated.truncated_gradient(P, X, Y, k1=s["k1"], k2=3), dict(k1=2),
+                                  dict(k1=integer(1, 3)), also=("k2",)),
+    "chunk_gradients": Scalars(lambda s: truncated.chunk_gradients(P, X, Y, k=s["k"]), dict(k=2), dict(k=integer(1))),
+    "streamed_gradients": Scalars(
+        lambda s: streamed_gradients(P, cache_of(), output_error_tm(cache_of(), np.swapaxes(Y, 0, 1), "mse"),
+                                     s["rows_per_block"]),
+        dict(rows_per_block=8), dict(rows_per_block=integer(1)),
+    ),
+    "one_hot": Scalars(lambda s: tasks.one_hot([0, 1], s["k"]), dict(k=2), dict(k=integer(2))),
+    "sine_continuation": Scalars(lambda s: tasks.sine_continuation(s["N"], s["T"], noise=s["noise"], rng=0),
+                                 dict(N=2, T=3, noise=0.1), dict(N=integer(1), T=integer(1), noise=positive(True))),
+    "delayed_recall": Scalars(lambda s: tasks.delayed_recall(2, 5, delay=s["delay"], symbols=s["symbols"], rng=0),
+                              dict(delay=2, symbols=3), dict(delay=integer(0, 4), symbols=integer(2))),
+    "adding_problem": Scalars(lambda s: tasks.adding_problem(s["N"], s["T"], rng=0), dict(N=2, T=4),
+                              dict(N=integer(1), T=integer(2))),
+    "with_spectral_radius": Scalars(lambda s: diagnostics.with_spectral_radius(P, s["rho"]), dict(rho=0.5),
+                                    dict(rho=positive(allow_zero=True))),
+    "cost_state_sensitivity": Scalars(lambda s: diagnostics.cost_state_sensitivity(P, X[0], Y[0], loss=s["loss"]),
+                                      dict(loss="mse"), dict(loss=LOSS)),
+}
+
+#: arguments that are objects, not arrays or scalars: a wrong type must be a TypeError naming them
+OBJECTS = {
+    "forward(params)": (lambda v: rnnlib.forward(v, X), "params"),
+    "vec(params)": (lambda v: rnnlib.vec(v), "params"),
+    "per_step_cost(cache)": (lambda v: rnnlib.per_step_cost(v, Y), "cache"),
+    "backward(cache)": (lambda v: rnnlib.backward(P, v, Y), "cache"),
+    "gradients(signals)": (lambda v: rnnlib.gradients(cache_of(), v), "signals"),
+    "step_jacobians(cache)": (lambda v: diagnostics.step_jacobians(P, v), "cache"),
+    "train(optimizer)": (lambda v: rnnlib.train(P, X, Y, optimizer=v, steps=1), "optimizer"),
+    "update(grads)": (lambda v: rnnlib.Adam().update(P, v, rnnlib.Adam().init(P)), "grads"),
+    "update(state)": (lambda v: rnnlib.Momentum().update(P, P, v), "state"),
+    "init(params)": (lambda v: rnnlib.Adagrad().init(v), "params"),
+    "global_norm(grads)": (lambda v: rnnlib.global_norm(v), "grads"),
+    "Params.map(others)": (lambda v: P.map(np.add, v), "others"),
+    "Params.map(fn)": (lambda v: P.map(v), "fn"),
+    "numerical_derivative(fn)": (lambda v: rnnlib.numerical_derivative(v, np.zeros(2)), "fn"),
+    "numerical_gradient(cost_fn)": (lambda v: rnnlib.numerical_gradient(v, P), "cost_fn"),
+    "check_gradient(grad_fn)": (lambda v: rnnlib.check_gradient(P, X, Y, grad_fn=v), "grad_fn"),
+    "save_params(path)": (lambda v: rnnlib.save_params(v, P), "path"),
+    "load_params(path)": (lambda v: rnnlib.load_params(v), "path"),
+    "show_source(obj)": (lambda v: display.show_source(v), "obj"),
+    "init_params(dtype)": (lambda v: rnnlib.init_params(1, 1, 1, dtype=v), "dtype"),
+    "Params.astype(dtype)": (lambda v: P.astype(v), "dtype"),
+    "init_params(rng)": (lambda v: rnnlib.init_params(1, 1, 1, rng=v), "rng"),
+}
+
+#: public names not in the tables above, and why
+EXEMPT = {
+    # result and data types: made by rnnlib, not from user input
+    "ForwardCache": "returned by forward; its use as an argument is in OBJECTS",
+    "Signals": "returned by backward; its use as an argument is in OBJECTS",
+    "GradCheck": "returned by check_gradient",
+    "History": "returned by train",
+    "Diverged": "an exception",
+    "Elementwise": "the activation objects behind HIDDEN/OUTPUT, kernels on trusted buffers",
+    "Softmax": "the activation objects behind HIDDEN/OUTPUT, kernels on trusted buffers",
+    "Source": "returned by show_source",
+    "HIDDEN": "a dict",
+    "OUTPUT": "a dict",
+    "LOSSES": "a tuple",
+    "VARIANTS": "a dict of the broken.* functions, which are specified",
+    "delta_recursion": "a kernel writing into the caller's preallocated buffers (the book shows its source)",
+    "broken": "a module",
+    "reference": "a module",
+    "tasks": "a module",
+    "diagnostics": "a module",
+    "display": "a module",
+    "charlm": "a module",
+    "truncated": "a module",
+    "plots": "a module",
+    # modules outside this suite
+    **{f"reference.{name}": "the slow teaching forms, tested against the fast code in test_bptt.py" for name in
+       ("forward_step_loops", "forward_einsum", "bptt_einsum", "forward_matrix", "bptt_matrix",
+        "loss_and_grad_reference")},
+    **{f"plots.{name}": "figures, tested in test_plots_display.py" for name in
+       ("use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence")},
+    **{f"charlm.{name}": "the language-model application, tested in test_charlm.py" for name in
+       ("CharLMError", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample",
+        "save",
+        "load", "main")},
+}
+
+COVERED_ELSEWHERE = {
+    # name -> the table entries that cover it
+    "Params": ["Params", "Params.astype", "Params.map", "Params.copy"],
+    "GradientDescent": ["GradientDescent", "GradientDescent.update"],
+    "Momentum": ["Momentum", "Momentum.update"],
+    "Adagrad": ["Adagrad", "Adagrad.update"],
+    "Adam": ["Adam", "Adam.update"],
+    "save_params": ["save_params(path)"],
+    "load_params": ["load_params(path)"],
+    "show_source": ["show_source(obj)"],
+    "sine_continuation": ["sine_continuation"],
+    "delayed_recall": ["delayed_recall"],
+    "adding_problem": ["adding_problem"],
+    "check_loss": ["check_loss"],
+    "hidden_activation": ["hidden_activation"],
+    "output_activation": ["output_activation"],
+    **{name: [f"broken.{name}"] for name in broken.VARIANTS},
+}
+
+
+def test_every_public_name_is_covered():
+    names = set(rnnlib.__all__)
+    for info in pkgutil.iter_modules(rnnlib.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"rnnlib.{info.name}")
+        for name in getattr(module, "__all__", ()):
+            names.add(f"{info.name}.{name}" if info.name in ("reference", "plots", "charlm") else name)
+    tables = set(SPECS) | set(SCALARS) | set(OBJECTS)
+    missing = []
+    for name in sorted(names):
+        if name in EXEMPT or name in tables:
+            continue
+        if any(entry in tables for entry in COVERED_ELSEWHERE.get(name, ())):
+            continue
+        missing.append(name)
+    assert not missing, f"public names with no spec and no reason for none: {missing}"
+
+
+# --- helpers -------------------------------------------------------------------------
+
+LAYOUTS = ("C", "Fortran", "transposed", "negative strides", "strided", "read-only", "list", "matrix")
+NAME_RE = re.compile(r"^(?P<names>[A-Za-z_][\w.]*(\[[^\]]*\])?(, [A-Za-z_][\w.]*)*):")
+
+
+def relayout(a, layout):
+    a = np.asarray(a)
+    if layout == "C":
+        return a.copy()
+    if layout == "Fortran":
+        return np.asfortranarray(a)
+    if layout == "transposed":
+        return np.ascontiguousarray(a.T).T
+    if layout == "negative strides":
+        return np.flip(np.flip(a).copy())
+    if layout == "strided":
+        return np.repeat(a, 2, axis=-1)[..., ::2] if a.ndim else a.copy()
+    if layout == "read-only":
+        b = a.copy()
+        b.flags.writeable = False
+        return b
+    if layout == "list":
+        return a.tolist()
+    if layout == "matrix":
+        with warnings.catch_warnings():  # np.matrix is discouraged, but users still pass it
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return np.matrix(a) if a.ndim == 2 else a.copy()
+    raise AssertionError(layout)
+
+
+def outputs(result):
+    """The arrays a result holds, in a fixed order."""
+    if isinstance(result, rnnlib.ForwardCache):
+        return [a for a in (result.z, result.h, result.o, result.y) if a is not None]
+    if isinstance(result, rnnlib.Params):
+        return list(result)
+    if isinstance(result, rnnlib.Signals):
+        return [result.e, result.delta]
+    if isinstance(result, rnnlib.GradCheck):
+        return [result.analytic, result.numeric]
+    if isinstance(result, (tuple, list)):
+        return [a for r in result for a in outputs(r)]
+    return [result]
+
+
+def assert_same(got, want, exact=False):
+    got, want = outputs(got), outputs(want)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert np.shape(g) == np.shape(w)
+        assert np.asarray(g).dtype == np.asarray(w).dtype
+        if exact:
+            np.testing.assert_array_equal(g, w)
+        else:
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def named(exc, names):
+    """Does the error message start with one of the argument names (or their last part)?"""
+    match = NAME_RE.match(str(exc))
+    assert match, f"the message does not start with an argument name: {exc}"
+    given = {part.strip() for part in match["names"].split(",")}
+    short = {name.split(".")[-1] for name in names}
+    bare = {re.sub(r"\[.*\]$", "", g) for g in given}
+    return bool((given | bare) & (set(names) | short))
+
+
+def canonical_args(spec):
+    return {name: a.copy() for name, a in spec.arrays.items()}
+
+
+# --- the properties ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [s for s in SPECS if SPECS[s].layouts])
+@FAST
+@given(data=st.data())
+def test_any_layout_gives_the_same_result(name, data):
+    spec = SPECS[name]
+    want = spec.call(canonical_args(spec))
+    args = {arg: relayout(a, data.draw(st.sampled_from(LAYOUTS), label=arg)) for arg, a in spec.arrays.items()}
+    assert_same(spec.call(args), want)
+
+
+@pytest.mark.parametrize("name", [s for s in SPECS if SPECS[s].integral])
+@FAST
+@given(data=st.data())
+def test_integer_input_is_converted_exactly(name, data):
+    spec = SPECS[name]
+    arg = data.draw(st.sampled_from(sorted(spec.integral)), label="argument")
+    dtypes = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64, np.bool_]
+    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    values = spec.integral[arg]
+    args = canonical_args(spec)
+    args[arg] = values.astype(np.float64)
+    want = spec.call(args)
+    args[arg] = values.astype(dtype)
+    assert_same(spec.call(args), want, exact=True)
+
+
+@pytest.mark.parametrize("name", [s for s in SPECS if SPECS[s].float32])
+def test_float32_in_float32_out(name):
+    spec = SPECS[name]
+    result = spec.call({arg: a.astype(np.float32) for arg, a in spec.arrays.items()})
+    for a in outputs(result):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            assert a.dtype == np.float32, f"{name} returned {a.dtype}"
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+@FAST
+@given(data=st.data())
+def test_nan_and_inf_are_refused(name, data):
+    spec = SPECS[name]
+    finite = tuple(spec.arrays) if spec.finite is None else spec.finite
+    if not finite:
+        return
+    arg = data.draw(st.sampled_from(finite), label="argument")
+    args = canonical_args(spec)
+    a = args[arg]
+    if a.size == 0:
+        return
+    index = data.draw(st.integers(0, a.size - 1), label="index")
+    bad = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]), label="value")
+    a.reshape(-1)[index] = bad
+    with pytest.raises(ValueError, match="expected finite values") as info:
+        spec.call(args)
+    assert str(info.value).startswith(arg + ":"), str(info.value)
+
+
+shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+@FAST
+@given(data=st.data())
+def test_other_shapes_are_valid_or_refused_by_name(name, data):
+    spec = SPECS[name]
+    arg = data.draw(st.sampled_from(sorted(spec.arrays)), label="argument")
+    shape = data.draw(shapes, label="shape")
+    args = canonical_args(spec)
+    args[arg] = spec.fill(shape) if spec.fill else np.full(shape, 0.25)
+    valid = spec.valid_shape.get(arg, lambda s: s == spec.arrays[arg].shape)(shape)
+    try:
+        spec.call(args)
+    except (ValueError, TypeError) as exc:
+        assert named(exc, list(spec.arrays) + ["params", "cache", "v", "e"]), str(exc)
+        if not valid:
+            return
+        # a shape valid on its own may still disagree with the other arguments, which the message names
+    else:
+        assert valid, f"{name} accepted {arg} of shape {shape}"
+
+
+KINDS = {
+    "complex": lambda a: np.asarray(a) + 1j,
+    "string": lambda a: np.full(np.shape(a), "x"),
+    "object": lambda a: np.full(np.shape(a), None, dtype=object),
+    "None": lambda a: None,
+    "dict": lambda a: {"a": 1},
+}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+@FAST
+@given(data=st.data())
+def test_wrong_kinds_are_refused_by_name(name, data):
+    spec = SPECS[name]
+    arg = data.draw(st.sampled_from(sorted(spec.arrays)), label="argument")
+    kind = data.draw(st.sampled_from(sorted(KINDS)), label="kind")
+    args = canonical_args(spec)
+    args[arg] = KINDS[kind](args[arg])
+    if arg == "h0" and kind == "None":
+        return  # h0=None means h_0 = 0: valid
+    with pytest.raises((TypeError, ValueError)) as info:
+        spec.call(args)
+    assert named(info.value, [arg]), str(info.value)
+
+
+BAD_SCALARS = [0, 1, 2, 3, 5, -1, -0.5, 0.5, 1.0, 2.5, 1e-8, 0.999, 1e308, math.inf, -math.inf, math.nan, True, False,
+               None, "1", "tanh", "mse", "cross_entropy", "softmax", "central", [1], np.int64(2), np.float64(0.5),
+               np.float32(0.5), np.uint8(3), 10**30, -3]
+
+
+@pytest.mark.parametrize("name", list(SCALARS))
+@FAST
+@given(data=st.data())
+def test_scalar_arguments_accept_exactly_their_valid_values(name, data):
+    spec = SCALARS[name]
+    arg = data.draw(st.sampled_from(sorted(spec.values)), label="argument")
+    value = data.draw(st.sampled_from(BAD_SCALARS), label="value")
+    values = dict(spec.values, **{arg: value})
+    if spec.valid[arg](value):
+        spec.call(values)
+    else:
+        with pytest.raises((TypeError, ValueError)) as info:
+            spec.call(values)
+        assert named(info.value, [arg, *spec.also]), str(info.value)
+
+
+@pytest.mark.parametrize("name", list(OBJECTS))
+@pytest.mark.parametrize("value", [None, "x", 3, {"W_xh": 1}, [1.0, 2.0], np.zeros(3), rnnlib.Adam])
+def test_wrong_objects_are_refused_by_name(name, value):
+    fn, arg = OBJECTS[name]
+    if value is rnnlib.Adam and arg in ("fn", "cost_fn", "grad_fn", "obj"):
+        return  # a class is callable, and show_source shows classes
+    if name == "save_params(path)" and isinstance(value, str):
+        return  # a valid file name
+    if name == "init_params(rng)" and (value is None or isinstance(value, int)):
+        return  # a seed or None: valid
+    if name in ("init_params(dtype)", "Params.astype(dtype)") and value is None:
+        return  # np.dtype(None) is float64: valid
+    with pytest.raises((TypeError, ValueError, FileNotFoundError)) as info:
+        fn(value)
+    assert named(info.value, [arg]), str(info.value)
+
+
+# --- the properties can fail ---------------------------------------------------------
+
+
+def _broadcasting_cost(a):
+    return float(np.sum((np.ones((2, 3)) - a["Y"]) ** 2))  # a Y of shape (3,) or (1, 3) is broadcast
+
+
+def _nan_passing(a):
+    return np.tanh(np.asarray(a["z"], dtype=np.float64))  # NaN in, NaN out; float32 in, float64 out
+
+
+@pytest.mark.parametrize(
+    "test, spec",
+    [
+        (test_other_shapes_are_valid_or_refused_by_name, Spec(_broadcasting_cost, {"Y": np.zeros((2, 3))})),
+        (test_nan_and_inf_are_refused, Spec(_nan_passing, {"z": np.zeros((2, 3))})),
+        (test_float32_in_float32_out, Spec(_nan_passing, {"z": np.zeros((2, 3))})),
+        (test_wrong_kinds_are_refused_by_name, Spec(_nan_passing, {"z": np.zeros((2, 3))})),
+    ],
+)
+def test_the_properties_catch_broken_functions(monkeypatch, test, spec):
+    monkeypatch.setitem(SPECS, "broken", spec)
+    # hypothesis reports one failure, or an ExceptionGroup when it finds several distinct ones; an
+    # exception other than TypeError or ValueError (here numpy's ComplexWarning) also fails the property
+    with pytest.raises((Exception, pytest.fail.Exception, BaseExceptionGroup)):
+        test(name="broken")
