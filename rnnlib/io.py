@@ -7,7 +7,7 @@ import zipfile
 
 import numpy as np
 
-from ._checks import check_params, npz_path
+from ._checks import check_finite, check_params, npz_path
 from .params import NAMES, Params
 
 __all__ = ["save_params", "load_params"]
@@ -82,9 +82,8 @@ def load_params(path, *, with_extra: bool = False):
         raise ValueError(f"path: {path!r} lacks {', '.join(missing)}; was it written by save_params?")
     try:
         params = Params(*(arrays.pop(name) for name in NAMES))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"path: {path!r} holds inconsistent parameters ({exc})") from None
-    bad = [name for name, a in params.items() if not np.all(np.isfinite(a))]
-    if bad:
-        raise ValueError(f"path: {path!r} holds NaN or inf in {', '.join(bad)}")
+        for name, a in params.items():
+            check_finite(name, a)
+    except (TypeError, ValueError) as exc:  # "W_hy: expected shape ...", "b_y: expected finite values ..."
+        raise ValueError(f"path: {path!r}: {exc}") from None
     return (params, arrays) if with_extra else params

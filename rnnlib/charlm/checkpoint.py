@@ -10,6 +10,7 @@ a damaged file is refused with one sentence instead of failing later.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, fields
 
 import numpy as np
@@ -147,4 +148,5 @@ def load(path) -> TrainState:
         raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint (it lacks {exc})") from None
     except (ValueError, TypeError, AttributeError) as exc:
         reason = str(exc).replace("\n", " ")
+        reason = re.sub(r"^path: '[^']*': ", "", reason)  # rnnlib.io names the file, as this message does
         raise CharLMError(f"{os.fspath(path)!r} is not a valid checkpoint ({reason})") from None

@@ -51,19 +51,6 @@ class Diverged(CharLMError, FloatingPointError):
         super().__init__(f"{what} at step {step}: training diverged (a smaller learning rate may help)")
 
 
-class _Guarded:
-    """An optimiser that stops training with :class:`Diverged` at the first non-finite gradient."""
-
-    def __init__(self, optimizer, step: int):
-        self.optimizer, self.step = optimizer, step
-
-    def update(self, params: Params, grads: Params, state):
-        self.step += 1
-        if not all(np.isfinite(g).all() for g in grads):
-            raise Diverged(self.step, "the gradient became non-finite")
-        return self.optimizer.update(params, grads, state)
-
-
 @dataclass(frozen=True)
 class Vocabulary:
     """The characters of a text, sorted; character i is coded as the one-hot vector e_i."""
@@ -188,7 +175,7 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         raise CharLMError(f"the text does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}")
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
-    optimizer = _Guarded(s.make_optimizer(), state.step)
+    optimizer = s.make_optimizer()
     params, opt_state, h = state.params, state.opt_state, state.h
     losses = list(state.losses)
     for step in range(state.step, state.step + steps):
@@ -198,6 +185,8 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         X = vocab.one_hot(data[:, pos : pos + s.seq_length])
         Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # the next character
         C, grads, h = loss_grad_and_state(params, X, Y, loss="cross_entropy", f="tanh", g="softmax", h0=h)
+        if not all(np.isfinite(g).all() for g in grads):
+            raise Diverged(step + 1, "the gradient became non-finite")
         grads, _ = clip_by_global_norm(grads, s.clip)
         params, opt_state = optimizer.update(params, grads, opt_state)
         losses.append(C / s.seq_length)  # nats per character
