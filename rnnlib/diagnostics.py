@@ -190,12 +190,13 @@ def tbptt_backward_steps(T: int, k1: int, k2: int) -> int:
     T, k1, k2 = check_int("T", T), check_int("k1", k1), check_int("k2", k2)
     if k2 < k1:
         raise ValueError(f"k2: expected k2 >= k1 = {k1}, got {k2}")
-    steps = 0
-    for first_sent in range(1, T + 1, k1):  # as truncated_gradient's windows
-        end = min(first_sent + k1 - 1, T)
-        start = max(1, first_sent - (k2 - k1))
-        steps += end - start + 1
-    return steps
+    # truncated_gradient's windows: block b = 0, 1, ..., B - 1 sends t = b k1 + 1 ..
+    # min((b + 1) k1, T) and reaches back min(k2 - k1, b k1) steps before it.
+    # The blocks cover T steps; the reaches sum to k1 (0 + 1 + ... + (b0 - 1))
+    # over the first b0 = ceil((k2 - k1) / k1) blocks and k2 - k1 after them.
+    blocks, reach = -(-T // k1), k2 - k1
+    short = min(blocks, -(-reach // k1))
+    return T + k1 * short * (short - 1) // 2 + reach * (blocks - short)
 
 
 __all__ += ["mean_derivative", "tbptt_backward_steps"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_finite_array
 from .activations import hidden_activation, output_activation, log_softmax
 from .forward_pass import as_sequences, check_params
 from .losses import check_loss
@@ -230,12 +231,13 @@ def time_indexed(a) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (T + 1, d), float64
+    ndarray of shape (T + 1, d)
         Row 0 is NaN: there is no x_0, no target and no output at time 0.
+        Float input keeps its precision; integers become float64.
     """
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim != 2:
-        raise ValueError(f"a: expected a 2-D array of shape (T, d), got shape {a.shape}")
+    a = as_finite_array("a", a)
+    if a.ndim != 2 or 0 in a.shape:
+        raise ValueError(f"a: expected a 2-D array of shape (T, d) with T, d >= 1, got shape {a.shape}")
     return _padded(a)
 
 

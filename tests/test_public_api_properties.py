@@ -41,10 +41,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rnnlib
-from rnnlib import broken, diagnostics, display, tasks, truncated
+from rnnlib import broken, diagnostics, display, reference, tasks, truncated
 from rnnlib.activations import hidden_activation, identity, output_activation, relu, tanh
 from rnnlib.backprop import loss_grad_and_state, streamed_gradients
 from rnnlib.forward_pass import as_sequences, check_params, run_forward
+from rnnlib.gradcheck import tolerance
 from rnnlib.losses import check_loss, output_error_tm, target_tm
 
 FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -310,6 +311,8 @@ SPECS = {
     "jacobian_product_norms": _jacobians(diagnostics.jacobian_product_norms),
     "cost_state_sensitivity": _one_sequence(diagnostics.cost_state_sensitivity),
 }
+SPECS["reference.time_indexed"] = Spec(lambda a: reference.time_indexed(a["a"]), {"a": _rng.normal(size=(3, 2))},
+                                      {"a": lambda s: len(s) == 2 and 0 not in s})
 SPECS["Params.astype"] = Spec(lambda a: params_from(a).astype(np.float64), PARAM_ARRAYS, finite=(), float32=False)
 SPECS["Params.map"] = Spec(lambda a: params_from(a).map(np.add, params_from(a)), PARAM_ARRAYS, finite=())
 SPECS["Params.copy"] = Spec(lambda a: params_from(a).copy(), PARAM_ARRAYS, finite=())
@@ -420,6 +423,10 @@ SCALARS = {
                                     dict(rho=positive(allow_zero=True))),
     "cost_state_sensitivity": Scalars(lambda s: diagnostics.cost_state_sensitivity(P, X[0], Y[0], loss=s["loss"]),
                                       dict(loss="mse"), dict(loss=LOSS)),
+    "tolerance": Scalars(lambda s: tolerance(s["stencil"], s["eps"]), dict(stencil="central", eps=1e-4),
+                         dict(stencil=choice("forward", "central", "central4"), eps=optional(positive()))),
+    "tbptt_backward_steps": Scalars(lambda s: diagnostics.tbptt_backward_steps(s["T"], 5, 5), dict(T=10),
+                                    dict(T=integer(1))),
 }
 
 #: arguments that are objects, not arrays or scalars: a wrong type must be a TypeError naming them
@@ -430,6 +437,7 @@ OBJECTS = {
     "backward(cache)": (lambda v: rnnlib.backward(P, v, Y), "cache"),
     "gradients(signals)": (lambda v: rnnlib.gradients(cache_of(), v), "signals"),
     "step_jacobians(cache)": (lambda v: diagnostics.step_jacobians(P, v), "cache"),
+    "mean_derivative(cache)": (lambda v: diagnostics.mean_derivative(v), "cache"),
     "train(optimizer)": (lambda v: rnnlib.train(P, X, Y, optimizer=v, steps=1), "optimizer"),
     "update(grads)": (lambda v: rnnlib.Adam().update(P, v, rnnlib.Adam().init(P)), "grads"),
     "update(state)": (lambda v: rnnlib.Momentum().update(P, P, v), "state"),
@@ -477,7 +485,11 @@ EXEMPT = {
        ("forward_step_loops", "forward_einsum", "bptt_einsum", "forward_matrix", "bptt_matrix",
         "loss_and_grad_reference")},
     **{f"plots.{name}": "figures, tested in test_plots_display.py" for name in
-       ("use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence")},
+       ("use_book_style", "draw_unrolled", "draw_backward", "plot_hidden_states", "plot_curves", "plot_sequence")},
+    "charlm.Diverged": "an exception",
+    **{name: "the workbook's checker: its input is the learner's code, and tests/test_workbook.py feeds it "
+             "crashing, wrongly shaped, None- and NaN-returning functions" for name in
+       ("EXERCISES", "Exercise", "MISTAKES", "Mistake", "Report", "check")},
     **{f"charlm.{name}": "the language-model application, tested in test_charlm.py" for name in
        ("CharLMError", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample",
         "save",
@@ -498,6 +510,7 @@ COVERED_ELSEWHERE = {
     "delayed_recall": ["delayed_recall"],
     "adding_problem": ["adding_problem"],
     "check_loss": ["check_loss"],
+    "mean_derivative": ["mean_derivative(cache)"],
     "hidden_activation": ["hidden_activation"],
     "output_activation": ["output_activation"],
     **{name: [f"broken.{name}"] for name in broken.VARIANTS},
