@@ -204,5 +204,8 @@ def test_time_indexed_puts_step_t_in_row_t():
     b = time_indexed(a)
     assert b.shape == (4, 2) and np.isnan(b[0]).all()
     np.testing.assert_array_equal(b[1:], a)
-    with pytest.raises(ValueError, match=r"a: expected a 2-D array of shape \(T, d\), got shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"a: expected a 2-D array of shape \(T, d\) with T, d >= 1, got shape \(3,\)"):
         time_indexed(np.zeros(3))
+    with pytest.raises(ValueError, match=r"got shape \(0, 2\)"):
+        time_indexed(np.zeros((0, 2)))
+    assert time_indexed(a.astype(np.float32)).dtype == np.float32
