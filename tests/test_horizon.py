@@ -60,7 +60,7 @@ def test_divergence_is_recorded_as_nan():
     assert np.isnan(run.accuracy[-1]) and run.params[-1] is None
     record = run.record()
     assert record["accuracy"][-1] is None and record["rho"][-1] is None
-    assert record["accuracy"][0] == run.accuracy[0]
+    assert record["accuracy"] == [None if np.isnan(a) else a for a in run.accuracy]
 
 
 def test_adding_run():
