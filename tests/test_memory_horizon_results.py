@@ -26,8 +26,9 @@ REPRODUCIBLE = {  # as in the Makefile
 def test_stored_results_are_recomputed_exactly(tmp_path):
     stored = json.loads(STORED.read_text())
     tampered = json.loads(STORED.read_text())
-    record = tampered["recall"]["default"]["4"][0]
-    record["accuracy"][0] -= 1 / (256 * 5)  # one test prediction fewer right
+    record = tampered["recall"]["orthogonal"]["8"][3]
+    setup = stored["recall_setup"]
+    record["accuracy"][0] -= 1 / (setup["N_test"] * setup["extra"])  # one recall fewer right
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(tampered))
 
@@ -41,6 +42,6 @@ def test_stored_results_are_recomputed_exactly(tmp_path):
     )
     lines = result.stdout.splitlines()
     assert f"{STORED}: the subset agrees exactly" in lines, result.stdout + result.stderr
-    assert any(line.startswith(f"{bad}: recall default 4 seed 0: computed") for line in lines), result.stdout
+    assert any(line.startswith(f"{bad}: recall orthogonal 8 seed 3: computed") for line in lines), result.stdout
     assert result.returncode == 1  # because of the tampered copy
-    assert stored["recall"]["default"]["4"][0]["accuracy"][0] != record["accuracy"][0]
+    assert stored["recall"]["orthogonal"]["8"][3]["accuracy"][0] != record["accuracy"][0]

@@ -39,7 +39,7 @@ ADDING_T = (10, 50, 100)
 ADDING_BUDGETS = (500, 2000)
 
 #: what --check and the unit test recompute: (init, delay, seed) and (T, seed)
-SUBSET = {"recall": [("default", 4, 0), ("irnn", 6, 1)], "adding": [(10, 2)]}
+SUBSET = {"recall": [("orthogonal", 8, 3), ("irnn", 6, 1)], "adding": [(10, 2)]}
 
 
 def _num(x: float):
