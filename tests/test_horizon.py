@@ -86,3 +86,17 @@ def test_bad_input(kwargs, error, message):
     args = dict(delay=2, init="default", seed=0, budgets=(5,)) | kwargs
     with pytest.raises(error, match=message):
         horizon.recall_run(args.pop("delay"), args.pop("init"), setup=SMALL, **args)
+
+
+def test_record_measures_what_it_says():
+    for init in ("default", "irnn"):
+        run = horizon.recall_run(2, init, seed=2, budgets=(5, 10), setup=SMALL)
+        record = run.record()
+        for b, p in enumerate(run.params):
+            from rnnlib import forward
+
+            h = forward(p, run.X_test, f=run.f).h[:, 1:]
+            slope = np.mean(h > 0) if init == "irnn" else np.mean(1 - h**2)
+            assert record["mean_fprime"][b] == pytest.approx(slope, rel=1e-12)
+            assert record["rho"][b] == spectral_radius(p.W_hh)
+            assert record["accuracy"][b] == run.accuracy[b]

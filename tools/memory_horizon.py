@@ -12,7 +12,8 @@ run depends only on its own settings and seed, so any subset can be
 recomputed alone and compared with the file bit for bit; ``--check`` does
 that for :data:`SUBSET`.  Run it with the arithmetic settings of
 ``make test`` (the REPRODUCIBLE variables of the Makefile); the results are
-exact under those settings only.
+exact under those settings only.  The whole grid takes about seven minutes of
+CPU time on one core (409 s measured); ``--check`` about five seconds.
 """
 
 from __future__ import annotations
