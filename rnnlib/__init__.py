@@ -21,6 +21,8 @@ Modules, one per concept:
 - :mod:`rnnlib.io`: saving and loading parameters
 - :mod:`rnnlib.truncated`: truncated backpropagation through time
 - :mod:`rnnlib.diagnostics`: Jacobian products, vanishing and exploding gradients
+- :mod:`rnnlib.initializers`: other initial W_hh: orthogonal, identity, a given spectral radius
+- :mod:`rnnlib.horizon`: the memory-horizon experiments on delayed recall and the adding problem
 - :mod:`rnnlib.charlm`: a character-level language model and its command line
 - :mod:`rnnlib.plots`: the book's figures (needs matplotlib)
 - :mod:`rnnlib.display`: showing the library's source in the book

@@ -1,0 +1,149 @@
+"""The memory-horizon study of chapter 10, too large to run inside the book.
+
+Usage:
+    python tools/memory_horizon.py [--out PATH]      # the whole grid
+    python tools/memory_horizon.py --check PATH ...  # a small subset, compared
+
+Trains a network for every (initialisation, delay, seed) on delayed recall
+and for every (length, seed) on the adding problem, with the functions of
+:mod:`rnnlib.horizon`, and writes the results to a small JSON file
+(book/data/memory_horizon.json by default) that the chapter plots.  Every
+run depends only on its own settings and seed, so any subset can be
+recomputed alone and compared with the file bit for bit; ``--check`` does
+that for :data:`SUBSET`.  Run it with the arithmetic settings of
+``make test`` (the REPRODUCIBLE variables of the Makefile); the results are
+exact under those settings only.  The whole grid takes about seven minutes of
+CPU time on one core (409 s measured); ``--check`` about five seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import pathlib
+import sys
+import time
+
+from rnnlib import horizon
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "book" / "data" / "memory_horizon.json"
+
+#: the grid
+INITS = horizon.INITS
+DELAYS = (2, 4, 6, 8, 10, 12, 16)
+SEEDS = (0, 1, 2, 3, 4)
+BUDGETS = (1000, 3000)
+ADDING_T = (10, 50, 100)
+ADDING_BUDGETS = (500, 2000)
+
+#: what --check and the unit test recompute: (init, delay, seed) and (T, seed)
+SUBSET = {"recall": [("orthogonal", 8, 3), ("irnn", 6, 1)], "adding": [(10, 2)]}
+
+
+def _num(x: float):
+    return None if math.isnan(x) else x  # JSON has no NaN
+
+
+def recall_record(init: str, delay: int, seed: int, budgets=BUDGETS) -> dict:
+    """Accuracy, rho(W_hh) and the mean of f'(z) on the test set after each budget."""
+    return horizon.recall_run(delay, init, seed=seed, budgets=budgets).record()
+
+
+def adding_record(T: int, seed: int, budgets=ADDING_BUDGETS) -> dict:
+    error, baseline = horizon.adding_run(T, seed=seed, budgets=budgets)
+    return {"error": [_num(e) for e in error], "baseline": baseline}
+
+
+def grid() -> dict:
+    return {
+        "inits": list(INITS),
+        "delays": list(DELAYS),
+        "seeds": list(SEEDS),
+        "budgets": list(BUDGETS),
+        "adding_T": list(ADDING_T),
+        "adding_budgets": list(ADDING_BUDGETS),
+    }
+
+
+def compute(progress=None) -> dict:
+    """The whole grid, as the JSON file holds it."""
+    recall = {}
+    for init in INITS:
+        recall[init] = {}
+        for d in DELAYS:
+            recall[init][str(d)] = [recall_record(init, d, s) for s in SEEDS]
+            if progress:
+                progress(f"recall {init} delay {d}")
+    adding = {}
+    for T in ADDING_T:
+        adding[str(T)] = [adding_record(T, s) for s in SEEDS]
+        if progress:
+            progress(f"adding T = {T}")
+    return {
+        "grid": grid(),
+        "recall_setup": dataclasses.asdict(horizon.RecallSetup()),
+        "adding_setup": dataclasses.asdict(horizon.AddingSetup()),
+        "recall": recall,
+        "adding": adding,
+    }
+
+
+def recompute_subset() -> dict:
+    """The records of :data:`SUBSET`, keyed as in the file."""
+    out = {}
+    for init, d, seed in SUBSET["recall"]:
+        out[("recall", init, str(d), seed)] = recall_record(init, d, seed)
+    for T, seed in SUBSET["adding"]:
+        out[("adding", str(T), seed)] = adding_record(T, seed)
+    return out
+
+
+def differences(stored: dict, subset: dict) -> list:
+    """Where the file ``stored`` disagrees with the code: setups and recomputed records."""
+    problems = [] if stored["grid"] == grid() else [f"grid: file {stored['grid']} != code {grid()}"]
+    for key, setup in (("recall_setup", horizon.RecallSetup()), ("adding_setup", horizon.AddingSetup())):
+        if stored[key] != dataclasses.asdict(setup):
+            problems.append(f"{key}: file {stored[key]} != code {dataclasses.asdict(setup)}")
+    seeds = stored["grid"]["seeds"]
+    for key, got in subset.items():
+        *where, seed = key
+        want = stored
+        for part in where:
+            want = want[part]
+        want = want[seeds.index(seed)]
+        if got != want:
+            problems.append(f"{' '.join(where)} seed {seed}: computed {got}, stored {want}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=pathlib.Path, default=OUT, help="where to write the results")
+    parser.add_argument(
+        "--check", type=pathlib.Path, nargs="+", metavar="PATH", help="recompute a subset and compare with each file"
+    )
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    if args.check:
+        subset, failed = recompute_subset(), False
+        for path in args.check:
+            problems = differences(json.loads(path.read_text()), subset)
+            print("\n".join(f"{path}: {p}" for p in problems) or f"{path}: the subset agrees exactly")
+            failed = failed or bool(problems)
+        return 1 if failed else 0
+
+    def progress(what):
+        print(f"{time.perf_counter() - start:7.1f} s  {what}", flush=True)
+
+    results = compute(progress)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
