@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_finite_array
+from ._checks import _shape_str, as_finite_array, as_float_array, check_finite
 from .activations import hidden_activation, output_activation, log_softmax
 from .forward_pass import as_sequences, check_params
 from .losses import check_loss
@@ -60,6 +60,8 @@ def forward_step_loops(params: Params, h_prev, x_t) -> np.ndarray:
     """
     W_xh, W_hh, W_hy, b_h, b_y = params
     n, m = params.n, params.m
+    h_prev = _vector("h_prev", h_prev, n, "n", params.dtype)  # shape (n,)
+    x_t = _vector("x_t", x_t, m, "m", params.dtype)  # shape (m,)
     z = np.zeros(n, dtype=params.dtype)
     for i in range(n):  # i is free: one equation per hidden unit
         z[i] = (
@@ -68,6 +70,29 @@ def forward_step_loops(params: Params, h_prev, x_t) -> np.ndarray:
             + b_h[i]
         )
     return z
+
+
+def _vector(name, a, size, symbol, dtype):
+    """``a`` as a float vector of shape (size,); ValueError naming ``name`` if not."""
+    a = as_float_array(name, a, dtype=dtype)
+    if a.shape != (size,):
+        raise ValueError(
+            f"{name}: expected shape ({symbol},) with {symbol} = {size}, "
+            f"got {_shape_str(a.shape)}"
+        )
+    check_finite(name, a)
+    return a
+
+
+def _one_sequence(params: Params, x) -> np.ndarray:
+    """``x`` as a float array of shape (T, m); ValueError naming ``x`` if not."""
+    x = as_float_array("x", x, dtype=params.dtype)
+    if x.ndim != 2:
+        raise ValueError(
+            f"x: expected one sequence of shape (T, m) with m = {params.m}, "
+            f"got {x.ndim}-D shape {_shape_str(x.shape)}"
+        )
+    return as_sequences(params, x, name="x")[0][0]
 
 
 def _padded(x):
@@ -100,7 +125,7 @@ def forward_einsum(params: Params, x, f="tanh", g="softmax"):
     """
     f, g = hidden_activation(f), output_activation(g)  # names to functions
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = np.asarray(x, dtype=params.dtype)
+    x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
     z = np.full((T + 1, n), np.nan)
@@ -173,7 +198,7 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
     """
     f, g = hidden_activation(f), output_activation(g)  # names to functions
     W_xh, W_hh, W_hy, b_h, b_y = params
-    x = np.asarray(x, dtype=params.dtype)
+    x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
     z = np.full((T + 1, n), np.nan)

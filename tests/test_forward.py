@@ -147,3 +147,19 @@ def test_h0_shape_is_checked(rng):
         rnnlib.forward(p, X[0], h0=np.zeros((1, 5)))
     with pytest.raises(ValueError, match=r"h0: expected finite values"):
         rnnlib.forward(p, X, h0=np.full((3, 5), np.nan))
+
+
+def test_reference_forward_rejects_bad_input_by_name(rng):
+    """The readable forms refuse what they would otherwise truncate or misread."""
+    p = random_params(rng, 3, 4, 2)
+    with pytest.raises(ValueError, match=r"h_prev: expected shape \(n,\) with n = 4, got \(5,\)"):
+        forward_step_loops(p, np.ones(5), np.ones(3))  # the loops would drop h_prev[4]
+    with pytest.raises(ValueError, match=r"x_t: expected shape \(m,\) with m = 3, got \(7,\)"):
+        forward_step_loops(p, np.ones(4), np.ones(7))
+    for reference in (forward_einsum, forward_matrix):
+        with pytest.raises(ValueError, match=r"x: expected one sequence of shape \(T, m\).*1-D"):
+            reference(p, np.ones(5))
+        with pytest.raises(ValueError, match=r"x: expected shape \(T, m\) with m = 3.*got \(5, 4\)"):
+            reference(p, np.ones((5, 4)))
+        with pytest.raises(ValueError, match=r"x: expected finite values"):
+            reference(p, np.full((2, 3), np.nan))
