@@ -183,8 +183,10 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         if pos == 0:
             h = np.zeros_like(h)  # a new epoch starts from h_0 = 0
         X = vocab.one_hot(data[:, pos : pos + s.seq_length])
-        Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # the next character
-        C, grads, h = loss_grad_and_state(params, X, Y, loss="cross_entropy", f="tanh", g="softmax", h0=h)
+        Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # next chars
+        C, grads, h = loss_grad_and_state(
+            params, X, Y, loss="cross_entropy", f="tanh", g="softmax", h0=h
+        )
         if not all(np.isfinite(g).all() for g in grads):
             raise Diverged(step + 1, "the gradient became non-finite")
         grads, _ = clip_by_global_norm(grads, s.clip)
