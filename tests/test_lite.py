@@ -168,18 +168,14 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def context():
-    """One browser profile for all chapters, as a reader's: Pyodide's files are fetched once, then cached."""
+def browser():
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.requests = []
-        context.on("request", lambda request: context.requests.append(request.url))
-        yield context
+        yield browser
         browser.close()
 
 
@@ -197,9 +193,14 @@ ALL_RUN = f"""() => {{
 }}"""
 
 
-def run_in_browser(context, site, chapter):
-    """Open the chapter, follow its button, Run All; return (code cells as JSON, requests, seconds)."""
-    context.requests.clear()
+def run_in_browser(browser, site, chapter):
+    """Open the chapter, follow its button, Run All; return (code cells as JSON, requests, seconds).
+
+    Each chapter gets a fresh browser profile, as a first-time reader's.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests = []
+    context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
     page.goto(f"{site}/book/{chapter[:-6]}.html")
     with context.expect_page() as opened:
@@ -214,9 +215,8 @@ def run_in_browser(context, site, chapter):
     cells = lab.evaluate(
         f"() => {CURRENT}.content.widgets.filter(c => c.model.type === 'code').map(c => c.model.toJSON())"
     )
-    lab.close()
-    page.close()
-    return cells, list(context.requests), seconds
+    context.close()
+    return cells, requests, seconds
 
 
 def record_time(chapter: str, seconds: float) -> None:
@@ -226,8 +226,8 @@ def record_time(chapter: str, seconds: float) -> None:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser(context, site, chapter):
-    cells, requests, seconds = run_in_browser(context, site, chapter)
+def test_chapter_runs_in_the_browser(browser, site, chapter):
+    cells, requests, seconds = run_in_browser(browser, site, chapter)
     record_time(chapter, seconds)
     stored = [c for c in nbformat.read(ROOT / "book" / chapter, as_version=4).cells if c.cell_type == "code"]
     assert len(cells) == len(stored)
