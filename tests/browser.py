@@ -73,8 +73,8 @@ def open_dropdowns(page) -> None:
     for i in range(buttons.count()):
         buttons.nth(i).click()
     page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    if buttons.count():
-        page.locator(".dropdown section").last.wait_for(state="visible", timeout=5000)
+    if buttons.count():  # sphinx-togglebutton shows a dropdown by removing its class toggle-hidden
+        page.wait_for_function("() => !document.querySelector('.dropdown.toggle-hidden')", timeout=5000)
 
 
 def overflowing_blocks(page, tolerance: int = 1) -> list[str]:

@@ -204,7 +204,7 @@ def test_solutions_are_hidden_until_clicked(page, site):
 @pytest.mark.parametrize("path", CHAPTERS[:1] + CHAPTERS[-1:])
 def test_ipynb_download_is_the_notebook(page, site, path):
     page.goto(f"{site}/{path}")
-    link = page.locator("a[href$='.ipynb']").first.get_attribute("href")
+    link = page.locator("a.btn-download-source-button[href$='.ipynb']").first.get_attribute("href")
     response = page.request.get(urllib.parse.urljoin(f"{site}/{path}", link))
     assert response.ok
     notebook = ROOT / path.replace(".html", ".ipynb")

@@ -487,6 +487,10 @@ EXEMPT = {
     **{f"plots.{name}": "figures, tested in test_plots_display.py" for name in
        ("use_book_style", "draw_unrolled", "draw_backward", "plot_hidden_states", "plot_curves", "plot_sequence")},
     "charlm.Diverged": "an exception",
+    **{name: "chapter 10's initialisations; tests/test_initializers.py checks them and their bad input" for name in
+       ("orthogonal", "with_radius", "with_W_hh")},
+    **{name: "chapter 10's experiment runs; tests/test_horizon.py checks them" for name in
+       ("INITS", "RecallSetup", "AddingSetup", "RecallRun", "initial_params", "recall_run", "adding_run")},
     **{name: "the workbook's checker: its input is the learner's code, and tests/test_workbook.py feeds it "
              "crashing, wrongly shaped, None- and NaN-returning functions" for name in
        ("EXERCISES", "Exercise", "MISTAKES", "Mistake", "Report", "check")},
