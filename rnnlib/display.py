@@ -6,7 +6,7 @@ import ast
 import inspect
 import textwrap
 
-__all__ = ["show_source", "Source"]
+__all__ = ["show_source", "Source", "glue"]
 
 
 class Source:
@@ -73,3 +73,23 @@ def show_source(obj, *, docstring: bool = False, start: str | None = None, stop:
                 raise ValueError(f"stop: no line of {obj.__qualname__} after {start!r} contains {stop!r}")
         lines = textwrap.dedent("\n".join(lines[begin : end + 1])).splitlines()
     return Source("\n".join(lines))
+
+
+def glue(name: str, value, display: bool = True) -> None:
+    """Record ``value`` under ``name`` for the book's prose, as myst-nb's ``glue`` does.
+
+    The chapters quote computed numbers in their text with ``{glue:text}`name```;
+    this records them when myst-nb is installed (``make notebooks``, nbval).
+    In the in-browser notebooks, which have no myst-nb, nothing is recorded
+    (the page's text was built from the stored outputs); with
+    ``display=True`` the value is still shown.
+    """
+    try:
+        from myst_nb import glue as record
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    record(name, value, display=display)

@@ -185,11 +185,13 @@ KERNEL_IDLE = f"""() => {{
     const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
     return !!k && k.status === 'idle';
 }}"""
+# Run All is over when every code cell has run, or when one stopped it with an error
 ALL_RUN = f"""() => {{
     const w = {CURRENT};
     const k = w.sessionContext.session.kernel;
     const code = w.content.widgets.filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
-    return k.status === 'idle' && code.every(c => c.model.executionCount !== null);
+    const failed = code.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
+    return k.status === 'idle' && (failed || code.every(c => c.model.executionCount !== null));
 }}"""
 
 

@@ -487,6 +487,7 @@ EXEMPT = {
     **{f"plots.{name}": "figures, tested in test_plots_display.py" for name in
        ("use_book_style", "draw_unrolled", "draw_backward", "plot_hidden_states", "plot_curves", "plot_sequence")},
     "charlm.Diverged": "an exception",
+    "glue": "records a value for the book's prose through myst-nb (the notebooks exercise it)",
     **{name: "chapter 10's initialisations; tests/test_initializers.py checks them and their bad input" for name in
        ("orthogonal", "with_radius", "with_W_hh")},
     **{name: "chapter 10's experiment runs; tests/test_horizon.py checks them" for name in
