@@ -31,7 +31,7 @@ import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_finite, check_int, check_params
 from .activations import hidden_activation, output_activation
-from .forward_pass import ForwardCache, run_forward
+from .forward_pass import ForwardCache, forward_checked
 from .losses import check_cache, check_loss, cost_and_error_tm
 from .params import Params
 
@@ -95,12 +95,20 @@ def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next):
     On entry D[t - t0] holds W_hy^T e_t; on exit it holds delta_t.
     ``delta_next`` is delta_{t1+1}, or None when t1 = T (delta_{T+1} = 0).
     Returns delta_{t0}, which the steps before t0 need.
+
+    f'(z_t) does not depend on delta, so it is computed for every step of the
+    range in one call before the loop; each step then issues three numpy
+    calls into buffers made once (row views are taken before the loop too).
     """
-    for t in range(t1, t0 - 1, -1):
+    fp = fprime(h[t0 : t1 + 1])  # f'(z_t) for t = t0, ..., t1, from h_t = f(z_t)
+    W_delta = np.empty_like(D[0])  # W_hh^T delta_{t+1}, rewritten at each step
+    dot, add, multiply = np.dot, np.add, np.multiply  # np.dot: as matmul, with less call overhead
+    for delta_t, fp_t in zip(list(D)[::-1], list(fp)[::-1]):  # t = t1, t1 - 1, ..., t0
         if delta_next is not None:  # delta_{T+1} = 0: nothing flows back into the last step
-            D[t - t0] += delta_next @ W_hh  # + W_hh^T delta_{t+1}
-        D[t - t0] *= fprime(h[t])  # * f'(z_t)
-        delta_next = D[t - t0]
+            dot(delta_next, W_hh, out=W_delta)  # W_hh^T delta_{t+1}
+            add(delta_t, W_delta, out=delta_t)
+        multiply(delta_t, fp_t, out=delta_t)  # * f'(z_t)
+        delta_next = delta_t
     return delta_next
 
 
@@ -135,6 +143,11 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
             f"{cache.dtype}, got {type(e).__name__}{' of shape ' + _shape_str(e.shape) if hasattr(e, 'shape') else ''}"
         )
     rows_per_block = check_int("rows_per_block", rows_per_block)
+    return streamed_gradients_checked(params, cache, e, rows_per_block)
+
+
+def streamed_gradients_checked(params: Params, cache: ForwardCache, e: np.ndarray, rows_per_block: int = 1024) -> Params:
+    """:func:`streamed_gradients` for arguments the caller has made or checked itself."""
     T, N, n, k, m = cache.T, cache.N, params.n, params.k, params.m
     W_hh, W_hy = (a.astype(cache.dtype, copy=False) for a in (params.W_hh, params.W_hy))
     fprime = hidden_activation(cache.f).deriv_from_output
@@ -143,7 +156,10 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
     W_xh_grad = np.zeros((n, m), cache.dtype)
     W_hh_grad = np.zeros((n, n), cache.dtype)
     b_h_grad = np.zeros(n, cache.dtype)
-    B = max(1, min(-(-rows_per_block // N), -(-T // 8)))  # steps per block: enough rows, and at most T/8
+    # steps per block: enough rows for efficient products, and at most T/8 of
+    # them unless the whole delta is small anyway (each block costs a few calls)
+    small = (256 * 1024) // (N * n * cache.dtype.itemsize)
+    B = max(1, min(-(-rows_per_block // N), T, max(-(-T // 8), small)))
     buffer = np.empty((B, N, n), cache.dtype)
     carried = np.empty((N, n), cache.dtype)
     delta_next = None  # delta_{T+1} = 0
@@ -158,7 +174,7 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
         b_h_grad += rows.sum(axis=0)
         np.copyto(carried, first)  # the buffer is overwritten by the next block
         delta_next = carried
-    return Params(W_xh_grad, W_hh_grad, E.T @ h[1:].reshape(-1, n), b_h_grad, E.sum(axis=0))
+    return Params._trusted(W_xh_grad, W_hh_grad, E.T @ h[1:].reshape(-1, n), b_h_grad, E.sum(axis=0))
 
 
 def backward(params: Params, cache: ForwardCache, dC_dy=None, *, e=None) -> Signals:
@@ -311,7 +327,7 @@ def loss_grad_and_state(params: Params, X, Y, *, loss: str = "mse", f: str = "ta
     """
     check_params(params)
     check_loss(loss, g)
-    cache = run_forward(params, X, f=f, g=g, h0=h0, lean=True)  # keeps h and o only
+    cache = forward_checked(params, X, f=f, g=g, h0=h0, lean=True)  # keeps h and o only
     h_T = cache.h[..., -1, :].copy()
     C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t, no longer needed
-    return C, streamed_gradients(params, cache, e), h_T
+    return C, streamed_gradients_checked(params, cache, e), h_T

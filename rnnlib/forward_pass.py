@@ -22,6 +22,8 @@ time 0, is NaN so that any accidental use of it shows.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_finite, check_params
@@ -130,7 +132,7 @@ def empty_buffers(dtype, *shapes):
     memory pages to fault in on every call, which is a measurable part of the
     cost of a forward pass.
     """
-    sizes = [int(np.prod(shape)) for shape in shapes]
+    sizes = [math.prod(shape) for shape in shapes]
     block = np.empty(sum(sizes), dtype)
     views, start = [], 0
     for shape, size in zip(shapes, sizes):
@@ -193,6 +195,11 @@ def run_forward(params: Params, X, *, f: str, g: str, h0=None, lean: bool) -> Fo
     memory.  :func:`rnnlib.loss_and_grad` uses it; :func:`forward` does not.
     """
     check_params(params)
+    return forward_checked(params, X, f=f, g=g, h0=h0, lean=lean)
+
+
+def forward_checked(params: Params, X, *, f: str, g: str, h0, lean: bool) -> ForwardCache:
+    """:func:`run_forward` for parameters the caller has just checked (finite)."""
     f_act, g_act = hidden_activation(f), output_activation(g)
     X, batched = as_sequences(params, X)
     N, T, m = X.shape
@@ -216,12 +223,31 @@ def run_forward(params: Params, X, *, f: str, g: str, h0=None, lean: bool) -> Fo
     np.matmul(x.reshape(T * N, m), W_xh.T, out=z[1:].reshape(T * N, n))
     z[1:] += b_h
     W_hh_T = np.ascontiguousarray(W_hh.T)  # rows are sequences: (W_hh h)^T = h^T W_hh^T
-    for t in range(1, T + 1):
-        z[t] += h[t - 1] @ W_hh_T  # (forward-z): + W_hh h_{t-1}
-        f_act(z[t], out=h[t])  # (forward-h): h_t = f(z_t)
+    recurrence(W_hh_T, f_act.fn, z, h)
 
     np.matmul(h[1:].reshape(T * N, n), W_hy.T, out=o[1:].reshape(T * N, k))  # (forward-o) for every t at once
     o[1:] += b_y
     if not alias_y:
         g_act(o[1:], out=y[1:])  # (forward-y)
     return ForwardCache(x, None if lean else z, h, o, y, f, g, batched)
+
+
+def recurrence(W_hh_T, f, z, h):
+    """The loop of the forward pass: (forward-z) and (forward-h) for t = 1, ..., T.
+
+    On entry z[t] holds W_xh x_t + b_h and h[0] holds h_0; on exit h[t] holds
+    h_t (z[t] may be h[t] itself, as in a lean pass).  ``f`` is the kernel of
+    the hidden activation, called as ``f(z_t, out=h_t)``.
+
+    This loop is the one part of the forward pass that cannot be batched over
+    time, so each step issues three numpy calls into buffers made once: the
+    product, the sum and the activation.  Row views are taken before the
+    loop: indexing an array costs about as much as a small product here.
+    """
+    W_h = np.empty_like(h[0])  # W_hh h_{t-1} for every sequence, rewritten at each step
+    dot, add = np.dot, np.add  # np.dot: the same BLAS product as matmul, with less call overhead
+    h_rows = list(h)
+    for h_prev, z_t, h_t in zip(h_rows, list(z[1:]), h_rows[1:]):
+        dot(h_prev, W_hh_T, out=W_h)  # W_hh h_{t-1}
+        add(z_t, W_h, out=z_t)  # (forward-z)
+        f(z_t, out=h_t)  # (forward-h): h_t = f(z_t)

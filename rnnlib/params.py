@@ -97,6 +97,19 @@ class Params:
         if min(n, m, k) < 1:
             raise ValueError(f"W_xh, W_hy: expected m, n, k >= 1, got m = {m}, n = {n}, k = {k}")
 
+    @classmethod
+    def _trusted(cls, W_xh, W_hh, W_hy, b_h, b_y) -> "Params":
+        """Params from arrays that rnnlib itself has just computed, without checking them again.
+
+        For the library's inner loops only (a gradient returned by
+        :func:`rnnlib.loss_and_grad`, say): the arrays must already be what
+        the constructor would accept, which is why this is not for user input.
+        """
+        self = object.__new__(cls)
+        for name, a in zip(NAMES, (W_xh, W_hh, W_hy, b_h, b_y)):
+            object.__setattr__(self, name, a)
+        return self
+
     # --- sizes, in the notes' letters -------------------------------------------
     @property
     def m(self) -> int:
