@@ -188,7 +188,8 @@ class Elementwise:
         fn'(z), from z.
     deriv_from_output : callable
         fn'(z) written in terms of a = fn(z) (for tanh, 1 - a**2), which lets
-        the backward pass reuse the stored activations instead of z.
+        the backward pass reuse the stored activations instead of z; called
+        as ``deriv_from_output(a, out=None)``.
     """
 
     name: str
@@ -242,15 +243,38 @@ class Softmax:
         return out
 
 
-_TANH = Elementwise("tanh", _tanh, lambda z: 1.0 - np.tanh(z) ** 2, lambda a: 1.0 - a * a)
+# The derivatives from the output, f'(z) written in terms of a = f(z), take
+# ``out`` as the kernels do, so that the backward pass can reuse one buffer.
+
+
+def _tanh_deriv_from_output(a, out=None):
+    return np.subtract(1.0, np.multiply(a, a, out=out), out=out)  # 1 - a^2
+
+
+def _sigmoid_deriv_from_output(a, out=None):
+    return np.multiply(a, np.subtract(1.0, a, out=out), out=out)  # a (1 - a)
+
+
+def _relu_deriv_from_output(a, out=None):
+    if out is None:
+        return (a > 0).astype(a.dtype)
+    np.greater(a, 0, out=out)  # relu'(0) is taken as 0; z = 0 exactly has probability zero for real data
+    return out
+
+
+def _ones(a, out=None):
+    if out is None:
+        return np.ones_like(a)
+    out[...] = 1
+    return out
+
+
+_TANH = Elementwise("tanh", _tanh, lambda z: 1.0 - np.tanh(z) ** 2, _tanh_deriv_from_output)
 _SIGMOID = Elementwise(
-    "sigmoid", _sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), lambda a: a * (1.0 - a)
+    "sigmoid", _sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), _sigmoid_deriv_from_output
 )
-# relu'(0) is taken as 0; z = 0 exactly has probability zero for real-valued data
-_RELU = Elementwise(
-    "relu", _relu, lambda z: (z > 0).astype(z.dtype), lambda a: (a > 0).astype(a.dtype)
-)
-_IDENTITY = Elementwise("identity", _identity, np.ones_like, np.ones_like)
+_RELU = Elementwise("relu", _relu, lambda z: (z > 0).astype(z.dtype), _relu_deriv_from_output)
+_IDENTITY = Elementwise("identity", _identity, np.ones_like, _ones)
 
 #: hidden activations f, by name
 HIDDEN = {a.name: a for a in (_TANH, _SIGMOID, _RELU, _IDENTITY)}

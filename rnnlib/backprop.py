@@ -89,7 +89,7 @@ def _check_cache(params: Params, cache) -> None:
         )
 
 
-def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next):
+def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next, fp=None):
     """Run (bptt-delta) backwards over the steps t = t1, t1 - 1, ..., t0.
 
     On entry D[t - t0] holds W_hy^T e_t; on exit it holds delta_t.
@@ -97,10 +97,11 @@ def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next):
     Returns delta_{t0}, which the steps before t0 need.
 
     f'(z_t) does not depend on delta, so it is computed for every step of the
-    range in one call before the loop; each step then issues three numpy
-    calls into buffers made once (row views are taken before the loop too).
+    range in one call before the loop (into ``fp``, shaped like D, if given);
+    each step then issues three numpy calls into buffers made once (row views
+    are taken before the loop too).
     """
-    fp = fprime(h[t0 : t1 + 1])  # f'(z_t) for t = t0, ..., t1, from h_t = f(z_t)
+    fp = fprime(h[t0 : t1 + 1], out=fp)  # f'(z_t) for t = t0, ..., t1, from h_t = f(z_t)
     W_delta = np.empty_like(D[0])  # W_hh^T delta_{t+1}, rewritten at each step
     dot, add, multiply = np.dot, np.add, np.multiply  # np.dot: as matmul, with less call overhead
     for delta_t, fp_t in zip(list(D)[::-1], list(fp)[::-1]):  # t = t1, t1 - 1, ..., t0
@@ -128,12 +129,13 @@ def backward_tm(params: Params, cache: ForwardCache, e: np.ndarray) -> Signals:
 def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_per_block: int = 1024) -> Params:
     """:func:`gradients` of :func:`backward_tm`, without ever holding every delta_t at once.
 
-    The steps are processed backwards in blocks of about ``rows_per_block / N``
-    steps: each block runs the recursion, adds its share of the sums over t to
-    dC/dW_xh, dC/dW_hh and dC/db_h with one matrix product each, and passes
-    delta at its first step on to the next block.  Memory for delta is one
-    block instead of T steps; the arithmetic is the same, summed in another
-    order.
+    The steps are processed backwards in blocks of ``rows_per_block / (2N)``
+    steps (fewer if that is more than T/16, unless delta for all T steps
+    takes under 256 KiB: then one block): each block runs the recursion, adds
+    its share of the sums over t to dC/dW_xh, dC/dW_hh and dC/db_h with one
+    matrix product each, and passes delta at its first step on to the next
+    block.  Memory for delta and f'(z_t) is two blocks instead of T steps; the
+    arithmetic is the same, summed in another order.
     """
     check_params(params, finite=False)  # the forward pass that made the cache has checked them
     _check_cache(params, cache)
@@ -158,16 +160,17 @@ def streamed_gradients_checked(params: Params, cache: ForwardCache, e: np.ndarra
     b_h_grad = np.zeros(n, cache.dtype)
     # steps per block: enough rows for efficient products, and at most T/8 of
     # them unless the whole delta is small anyway (each block costs a few calls)
+    # (two block-sized buffers, for delta_t and f'(z_t): together at most T/8 steps)
     small = (256 * 1024) // (N * n * cache.dtype.itemsize)
-    B = max(1, min(-(-rows_per_block // N), T, max(-(-T // 8), small)))
-    buffer = np.empty((B, N, n), cache.dtype)
+    B = max(1, min(-(-rows_per_block // (2 * N)), T, max(T // 16, small)))
+    buffer, fp_buffer = np.empty((2, B, N, n), cache.dtype)
     carried = np.empty((N, n), cache.dtype)
     delta_next = None  # delta_{T+1} = 0
     for t1 in range(T, 0, -B):
         t0 = max(1, t1 - B + 1)
         D = buffer[: t1 - t0 + 1]  # D[t - t0] is delta_t
         np.matmul(e[t0 : t1 + 1].reshape(-1, k), W_hy, out=D.reshape(-1, n))  # W_hy^T e_t
-        first = delta_recursion(W_hh, fprime, h, D, t0, t1, delta_next)
+        first = delta_recursion(W_hh, fprime, h, D, t0, t1, delta_next, fp_buffer[: t1 - t0 + 1])
         rows = D.reshape(-1, n)
         W_xh_grad += rows.T @ x[t0 - 1 : t1].reshape(-1, m)  # sum over the block of delta_t x_t^T
         W_hh_grad += rows.T @ h[t0 - 1 : t1].reshape(-1, n)  # ... of delta_t h_{t-1}^T

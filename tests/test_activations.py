@@ -28,6 +28,18 @@ def test_hidden_derivatives(name, rng):
     np.testing.assert_allclose(act.deriv_from_output(act(z)), act.deriv(z), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_derivative_from_output_into_a_buffer_is_the_same(name, dtype, rng):
+    """The backward pass writes f'(z_t) into a reused buffer: same values, same dtype, bit for bit."""
+    act = hidden_activation(name)
+    a = act(rng.normal(size=(3, 4, 5)).astype(dtype))
+    out = np.full_like(a, np.nan)  # stale contents must not leak into the result
+    returned = act.deriv_from_output(a, out=out)
+    assert returned is out and out.dtype == dtype
+    np.testing.assert_array_equal(out, act.deriv_from_output(a))
+
+
 @pytest.mark.parametrize("name", list(OUTPUT))
 def test_output_jacobian_and_vjp(name, rng):
     act = output_activation(name)
