@@ -107,10 +107,10 @@ def _lstm_variant(params, X, Y, *, loss, g, forget_on_cell_path=True, tanh_prime
     T, n = cache.T, params.n
     _, W_h, _ = _lstm._stacked(params, cache.dtype)
     A, c, h = cache.gates_tm, cache.c_tm, cache.h_tm
-    dh = e[1:] @ params.W_hy  # W_hy^T e_t
+    dh = e[1:] @ params.W_hy.astype(cache.dtype, copy=False)  # W_hy^T e_t
     dh = np.concatenate([np.full_like(dh[:1], np.nan), dh])
     dc = np.empty_like(dh)
-    D = np.full((T + 1, cache.N, 4 * n), np.nan)
+    D = np.full((T + 1, cache.N, 4 * n), np.nan, cache.dtype)
     for t in range(T, 0, -1):
         f_t, i_t, c_tilde, o_t = (A[t, :, j * n : (j + 1) * n] for j in range(4))
         if t < T:
