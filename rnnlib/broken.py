@@ -119,7 +119,7 @@ def _lstm_variant(params, X, Y, *, loss, g, forget_on_cell_path=True, tanh_prime
         # BUG (tanh_prime_in_dc=False): delta^h_t * o_t, without tanh'(c_t)
         dc[t] = dh[t] * o_t * ((1 - tanh_c**2) if tanh_prime_in_dc else 1.0)
         if t < T:
-            # BUG (forget_on_cell_path=False): + delta^c_{t+1}, without the factor f_{t+1}
+            # BUG (forget_on_cell_path=False): + delta^c_{t+1}, without f_{t+1}
             dc[t] += dc[t + 1] * (A[t + 1, :, :n] if forget_on_cell_path else 1.0)
         D[t, :, 3 * n :] = dh[t] * tanh_c * o_t * (1 - o_t)
         D[t, :, :n] = dc[t] * c[t - 1] * f_t * (1 - f_t)

@@ -490,12 +490,13 @@ def forward(params: LSTMParams, X, *, g: str = "softmax", h0=None, c0=None) -> L
     W_h_T = np.ascontiguousarray(W_h.T)  # (n, 4n)
     sig, cand = slice(0, 2 * n), slice(2 * n, 3 * n)  # f and i; c~
     for t in range(1, T + 1):
-        A[t] += h[t - 1] @ W_h_T  # + W_h* h_{t-1}, all four gates in one product
+        A[t] += h[t - 1] @ W_h_T  # + W_h* h_{t-1}: four gates, one product
         a = A[t]
         _sigmoid(a[:, sig], out=a[:, sig])  # (lstm-f), (lstm-i)
         np.tanh(a[:, cand], out=a[:, cand])  # (lstm-cand)
         _sigmoid(a[:, 3 * n :], out=a[:, 3 * n :])  # (lstm-o)
-        f_t, i_t, c_tilde, o_t = a[:, :n], a[:, n : 2 * n], a[:, cand], a[:, 3 * n :]
+        f_t, i_t = a[:, :n], a[:, n : 2 * n]
+        c_tilde, o_t = a[:, cand], a[:, 3 * n :]
         c[t] = f_t * c[t - 1] + i_t * c_tilde  # (lstm-c)
         h[t] = o_t * np.tanh(c[t])  # (lstm-h)
 
@@ -579,9 +580,9 @@ def _backward_tm(params: LSTMParams, cache: LSTMCache, e: np.ndarray) -> LSTMSig
         if t < T:  # delta_{T+1} = 0: nothing flows back into the last step
             dh[t] += D[t + 1] @ W_h  # (lstm-dh): + sum_a W_ha^T delta^a_{t+1}
         tanh_c = np.tanh(c[t])
-        dc[t] = dh[t] * o_t * (1 - tanh_c**2)  # (lstm-dc): through h_t = o_t * tanh(c_t) ...
+        dc[t] = dh[t] * o_t * (1 - tanh_c**2)  # (lstm-dc): through h_t, ...
         if t < T:
-            dc[t] += dc[t + 1] * A[t + 1, :, :n]  # ... and along the cell path, times f_{t+1}
+            dc[t] += dc[t + 1] * A[t + 1, :, :n]  # ... and the cell path, f_{t+1}
         D[t, :, 3 * n :] = dh[t] * tanh_c * o_t * (1 - o_t)  # (lstm-do)
         D[t, :, :n] = dc[t] * c[t - 1] * f_t * (1 - f_t)  # (lstm-df)
         D[t, :, n : 2 * n] = dc[t] * c_tilde * i_t * (1 - i_t)  # (lstm-di)

@@ -345,7 +345,8 @@ def lstm_forward_einsum(params, x, g="softmax"):
     u, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
 
     def pre(W_x, W_h, b, t):  # z_i = w_ij h_j^(t-1) + w_il x_l^(t) + b_i
-        return np.einsum("ij,j->i", W_h, h[t - 1]) + np.einsum("il,l->i", W_x, x[t]) + b
+        return (np.einsum("ij,j->i", W_h, h[t - 1])
+                + np.einsum("il,l->i", W_x, x[t]) + b)
 
     for t in range(1, T + 1):
         f[t] = sigmoid(pre(p.W_xf, p.W_hf, p.b_f, t))  # (lstm-f)
@@ -408,9 +409,11 @@ def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
     f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} multiplies delta^c_{T+1} = 0
     gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))  # (letter in W_h*, signal)
     for t in range(T, 0, -1):
-        s["e"][t] = np.einsum("j,ji->i", dC_dy[t], g_act.jacobian(u[t]))  # e_t = J^T dC/dy
+        J = g_act.jacobian(u[t])  # J[j, i] = dy_j / du_i
+        s["e"][t] = np.einsum("j,ji->i", dC_dy[t], J)  # e_t = J^T dC_t/dy_t
         s["h"][t] = np.einsum("ji,j->i", p.W_hy, s["e"][t]) + sum(  # (lstm-dh)
-            np.einsum("ji,j->i", getattr(p, f"W_h{a}"), s[d][t + 1]) for a, d in gates
+            np.einsum("ji,j->i", getattr(p, f"W_h{a}"), s[d][t + 1])
+            for a, d in gates
         )
         s["c"][t] = (  # (lstm-dc): through h_t, and along the cell path
             s["h"][t] * o[t] * (1 - np.tanh(c[t]) ** 2) + s["c"][t + 1] * f[t + 1]

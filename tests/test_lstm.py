@@ -340,3 +340,25 @@ def test_the_wrapper_check_itself_can_fail(rng):
         return C, grads.map(lambda a: 1.001 * a)
 
     assert grad_check(params, X, Y, grad_fn=scaled) > 1e-4
+
+
+# --- the figure ---------------------------------------------------------------------------
+
+
+def test_draw_lstm_cell_draws_the_cell_path_and_four_gates():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib import plots
+
+    fig, ax = plt.subplots()
+    try:
+        assert plots.draw_lstm_cell(ax) is ax
+        texts = [t.get_text() for t in ax.texts]
+        assert texts.count(r"$\sigma$") == 3 and "tanh" in texts  # three gates and the candidate
+        for label in (r"$\mathbf{c}_{t-1}$", r"$\mathbf{c}_{t}$", r"$\mathbf{h}_{t-1}$", r"$\mathbf{x}_{t}$"):
+            assert label in texts, label
+    finally:
+        plt.close(fig)
