@@ -18,15 +18,15 @@ u_t here because o_t names the output gate (chapter 3's o_t is this u_t).
 The cost and the output error e_t = dC/du_t are those of
 :mod:`rnnlib.losses`.
 
-Backward pass, for t = T, ..., 1, with delta^h_{T+1} terms and
-delta^c_{T+1} zero::
+Backward pass, for t = T, ..., 1, with every signal of step T + 1 zero::
 
     delta^h_t = W_hy^T e_t + sum_{a in f,i,c,o} W_ha^T delta^a_{t+1}   (lstm-dh)
-    delta^c_t = delta^h_t * o_t * tanh'(c_t) + delta^c_{t+1} * f_{t+1} (lstm-dc)
-    delta^o_t = delta^h_t * tanh(c_t) * sigma'                          (lstm-do)
-    delta^f_t = delta^c_t * c_{t-1} * sigma'                            (lstm-df)
-    delta^i_t = delta^c_t * c~_t * sigma'                               (lstm-di)
-    delta^c~_t = delta^c_t * i_t * tanh'                                (lstm-dcand)
+    delta^c_t = delta^h_t * o_t * (1 - tanh^2 c_t) + delta^c_{t+1} * f_{t+1}
+                                                                      (lstm-dc)
+    delta^o_t = delta^h_t * tanh(c_t) * o_t (1 - o_t)                   (lstm-do)
+    delta^f_t = delta^c_t * c_{t-1} * f_t (1 - f_t)                     (lstm-df)
+    delta^i_t = delta^c_t * c~_t * i_t (1 - i_t)                        (lstm-di)
+    delta^c~_t = delta^c_t * i_t * (1 - c~_t^2)                         (lstm-dcand)
 
 where delta^h_t = dC/dh_t and delta^c_t = dC/dc_t are the signals of the
 two states and delta^a_t that of gate a's pre-activation; then
@@ -608,7 +608,9 @@ def _user_to_tm(cache: LSTMCache, name: str, a) -> np.ndarray:
     labels = "(N, T, k)" if cache.batched else "(T, k)"
     a = as_float_array(name, a, dtype=cache.dtype)
     if a.shape != cache.y.shape:
-        raise ValueError(f"{name}: expected shape {labels} = {_shape_str(cache.y.shape)} like y, got {_shape_str(a.shape)}")
+        raise ValueError(
+            f"{name}: expected shape {labels} = {_shape_str(cache.y.shape)} like y, got {_shape_str(a.shape)}"
+        )
     check_finite(name, a)
     a = a.astype(cache.dtype, copy=False)
     return np.swapaxes(a, 0, 1) if cache.batched else a[:, None, :]
