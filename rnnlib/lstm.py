@@ -268,7 +268,8 @@ def init_params(m: int, n: int, k: int, *, rng=None, dtype=np.float64) -> LSTMPa
     biases start at zero except the forget gate's, b_f = 1: then
     f_t = sigma(1) = 0.73 at the start instead of 0.5, so the untrained cell
     keeps most of c_{t-1} and gradients reach back along the cell path from
-    the first step of training (Gers, Schmidhuber & Cummins, 2000).
+    the first step of training (the initialisation Jozefowicz, Zaremba &
+    Sutskever, 2015, recommend).
     """
     m, n, k = (check_int(name, v) for name, v in (("m", m), ("n", n), ("k", k)))
     dtype = check_float_dtype("dtype", dtype)
