@@ -632,6 +632,12 @@ def test_every_lstm_name_is_covered():
     assert not missing, f"rnnlib.lstm names with no spec and no reason for none: {missing}"
 
 
+def test_the_lstm_coverage_check_catches_a_new_name(monkeypatch):
+    monkeypatch.setattr(lstm, "__all__", [*lstm.__all__, "an_unspecified_function"])
+    with pytest.raises(AssertionError, match="an_unspecified_function"):
+        test_every_lstm_name_is_covered()
+
+
 def test_every_public_name_is_covered():
     names = set(rnnlib.__all__)
     for info in pkgutil.iter_modules(rnnlib.__path__):
