@@ -293,6 +293,15 @@ def test_bad_input_is_refused_by_name(rng):
         lstm.backward(params, lstm.forward(params, X))
     with pytest.raises(TypeError, match=r"^m: expected an integer"):
         lstm.init_params(3.0, 4, 2)
+    with pytest.raises(TypeError, match=r"^dtype: expected a floating dtype"):
+        lstm.init_params(3, 4, 2, dtype=np.int32)
+    with pytest.raises(TypeError, match=r"^rng: expected a numpy Generator"):
+        lstm.init_params(3, 4, 2, rng="seed")
+    with pytest.raises(TypeError, match=r"^others: expected rnnlib.lstm.LSTMParams, got Params"):
+        params.map(np.add, rnnlib.init_params(3, 4, 2))
+    with pytest.raises(TypeError, match=r"^signals: expected the LSTMSignals"):
+        lstm.gradients(lstm.forward(params, X), rnnlib.backward(rnnlib.init_params(3, 4, 2),
+                                                                rnnlib.forward(rnnlib.init_params(3, 4, 2), X), e=Y))
 
 
 def test_float32_in_float32_out(rng):
