@@ -92,3 +92,62 @@ def no_batch_average(params, X, Y, *, loss="mse", f="tanh", g="softmax"):
 VARIANTS = {
     fn.__name__: fn for fn in (h_t_for_h_prev, no_future_term, elementwise_softmax, clipped, no_batch_average)
 }
+
+
+# --- LSTM ---
+# Wrong LSTM gradients, with the signature of rnnlib.lstm.loss_and_grad.  Each
+# reruns the library's own backward recursion with exactly one line changed.
+
+from . import lstm as _lstm  # noqa: E402  (the LSTM section of this file)
+
+
+def _lstm_variant(params, X, Y, *, loss, g, forget_on_cell_path=True, tanh_prime_in_dc=True, h_prev=True):
+    cache = _lstm.forward(params, X, g=g)
+    C, e = cost_and_error_tm(cache.output_layer(), Y, loss)
+    T, n = cache.T, params.n
+    _, W_h, _ = _lstm._stacked(params, cache.dtype)
+    A, c, h = cache.gates_tm, cache.c_tm, cache.h_tm
+    dh = e[1:] @ params.W_hy.astype(cache.dtype, copy=False)  # W_hy^T e_t
+    dh = np.concatenate([np.full_like(dh[:1], np.nan), dh])
+    dc = np.empty_like(dh)
+    D = np.full((T + 1, cache.N, 4 * n), np.nan, cache.dtype)
+    for t in range(T, 0, -1):
+        f_t, i_t, c_tilde, o_t = (A[t, :, j * n : (j + 1) * n] for j in range(4))
+        if t < T:
+            dh[t] += D[t + 1] @ W_h
+        tanh_c = np.tanh(c[t])
+        # BUG (tanh_prime_in_dc=False): delta^h_t * o_t, without tanh'(c_t)
+        dc[t] = dh[t] * o_t * ((1 - tanh_c**2) if tanh_prime_in_dc else 1.0)
+        if t < T:
+            # BUG (forget_on_cell_path=False): + delta^c_{t+1}, without f_{t+1}
+            dc[t] += dc[t + 1] * (A[t + 1, :, :n] if forget_on_cell_path else 1.0)
+        D[t, :, 3 * n :] = dh[t] * tanh_c * o_t * (1 - o_t)
+        D[t, :, :n] = dc[t] * c[t - 1] * f_t * (1 - f_t)
+        D[t, :, n : 2 * n] = dc[t] * c_tilde * i_t * (1 - i_t)
+        D[t, :, 2 * n : 3 * n] = dc[t] * i_t * (1 - c_tilde**2)
+    grads = _lstm.gradients(cache, _lstm.LSTMSignals(e, dh, dc, D, cache))
+    if not h_prev:  # BUG: dC/dW_ha = sum_t delta^a_t h_t^T, the state the gates produced, not the one they read
+        dW_h = D[1:].reshape(-1, 4 * n).T @ h[1:].reshape(-1, n)
+        fixed = {f"W_h{a}": dW_h[j * n : (j + 1) * n] for j, a in enumerate(_lstm.GATES)}
+        grads = _lstm.LSTMParams(**{name: fixed.get(name, a) for name, a in grads.items()})
+    return C, grads
+
+
+def lstm_no_forget_on_cell_path(params, X, Y, *, loss="mse", g="softmax"):
+    """delta^c_t = ... + delta^c_{t+1}: the factor f_{t+1} on the cell path dropped."""
+    return _lstm_variant(params, X, Y, loss=loss, g=g, forget_on_cell_path=False)
+
+
+def lstm_no_tanh_prime(params, X, Y, *, loss="mse", g="softmax"):
+    """delta^c_t = delta^h_t * o_t + ...: tanh'(c_t) forgotten on the way from h_t to c_t."""
+    return _lstm_variant(params, X, Y, loss=loss, g=g, tanh_prime_in_dc=False)
+
+
+def lstm_h_t_for_h_prev(params, X, Y, *, loss="mse", g="softmax"):
+    """dC/dW_ha = sum_t delta^a_t h_t^T (should be h_{t-1}), for every gate a."""
+    return _lstm_variant(params, X, Y, loss=loss, g=g, h_prev=False)
+
+
+#: the LSTM's broken variants, by name (signature of rnnlib.lstm.loss_and_grad)
+LSTM_VARIANTS = {fn.__name__: fn for fn in (lstm_no_forget_on_cell_path, lstm_no_tanh_prime, lstm_h_t_for_h_prev)}
+__all__ += ["LSTM_VARIANTS", *LSTM_VARIANTS]

@@ -217,3 +217,98 @@ def draw_backward(ax, T: int = 3):
     ax.set_ylim(rows["x"] - 0.5, rows["C"] + 0.4)
     ax.axis("off")
     return ax
+
+
+# --- LSTM ---
+
+__all__ += ["draw_lstm_cell"]
+
+
+def _node(ax, xy, text, color, r=0.26):
+    """A round node: a point-wise operation (x, +, tanh) on the LSTM's wires."""
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle(xy, r, facecolor="white", edgecolor=color, lw=1.5, zorder=3))
+    ax.text(*xy, text, ha="center", va="center", fontsize=12 if len(text) < 4 else 8, color=color, zorder=4)
+
+
+def draw_lstm_cell(ax):
+    """One step of the LSTM cell: the cell path along the top, the gates below it.
+
+    c_{t-1} runs along the top through one multiplication by f_t and one
+    addition of i_t * c~_t, and leaves as c_t: no weight matrix and no
+    squashing on the way.  h_{t-1} and x_t together feed the four gate
+    layers (sigma for f_t, i_t, o_t; tanh for c~_t); h_t = o_t * tanh(c_t)
+    leaves to the right, to the next step, and upwards to the output layer.
+    """
+    grey, cell, gate = "#333333", COLORS["target"], COLORS["h"]
+    top, mid, low = 3.0, 1.5, 0.0  # the cell path, the gate layers, the incoming wire
+    ax.add_patch(
+        __import__("matplotlib.patches", fromlist=["FancyBboxPatch"]).FancyBboxPatch(
+            (0.0, -0.55), 7.95, 4.25, boxstyle="round,pad=0.05,rounding_size=0.3",
+            facecolor="#f4f4f4", edgecolor="#bbbbbb", lw=1.0,
+        )
+    )
+
+    def wire(points, color=grey, arrow=True):
+        xs, ys = zip(*points)
+        ax.plot(xs[:-1] + (xs[-1],), ys, color=color, lw=1.4, zorder=1)
+        if arrow:
+            (x0, y0), (x1, y1) = points[-2], points[-1]
+            ax.annotate("", xy=(x1, y1), xytext=(x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0)),
+                        arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=0, shrinkB=0), zorder=2)
+
+    # the cell path: c_{t-1} -> (x f_t) -> (+ i_t c~_t) -> c_t
+    xf, xplus, xtanh, xo = 1.6, 3.9, 6.2, 6.2
+    wire([(-0.9, top), (xf - 0.26, top)], cell)
+    wire([(xf + 0.26, top), (xplus - 0.26, top)], cell)
+    wire([(xplus + 0.26, top), (9.0, top)], cell)
+    _node(ax, (xf, top), r"$\times$", cell)
+    _node(ax, (xplus, top), r"$+$", cell)
+    ax.text(-1.0, top, r"$\mathbf{c}_{t-1}$", ha="right", va="center", fontsize=13)
+    ax.text(9.1, top, r"$\mathbf{c}_{t}$", ha="left", va="center", fontsize=13)
+
+    # the four gate layers, each reading [h_{t-1}, x_t]
+    gates = [(1.6, r"$\sigma$", r"$\mathbf{f}_t$"), (3.0, r"$\sigma$", r"$\mathbf{i}_t$"),
+             (3.9 + 0.9, "tanh", r"$\tilde{\mathbf{c}}_t$"), (xo, r"$\sigma$", r"$\mathbf{o}_t$")]
+    xs = [g[0] for g in gates]
+    wire([(-0.9, low), (xs[-1], low)], grey, arrow=False)  # h_{t-1} along the bottom
+    wire([(xs[0] - 0.55, -1.25), (xs[0] - 0.55, low)], COLORS["x"], arrow=False)  # x_t joins it
+    ax.plot([xs[0] - 0.55], [low], "o", color=grey, ms=4, zorder=3)
+    ax.text(-1.0, low, r"$\mathbf{h}_{t-1}$", ha="right", va="center", fontsize=13)
+    ax.text(xs[0] - 0.55, -1.45, r"$\mathbf{x}_{t}$", ha="center", va="top", fontsize=13)
+    for x, act, label in gates:
+        wire([(x, low), (x, mid - 0.3)], grey)
+        _box(ax, (x, mid), act, gate, width=0.62, height=0.5)
+        ax.texts[-1].set_fontsize(12 if act != "tanh" else 10)
+        right = act == "tanh"  # the candidate's label goes right of its wire, clear of the i_t * c~_t wire
+        ax.text(x + (0.12 if right else -0.1), mid + 0.55, label, ha="left" if right else "right", va="center",
+                fontsize=12, color=gate)
+    # f_t into the multiplication on the cell path
+    wire([(xs[0], mid + 0.3), (xs[0], top - 0.26)], gate)
+    # i_t and c~_t multiplied, then added to the cell path
+    xm = xplus
+    _node(ax, (xm, mid + 0.75), r"$\times$", gate)
+    wire([(xs[1], mid + 0.3), (xs[1], mid + 0.75), (xm - 0.26, mid + 0.75)], gate)
+    wire([(xs[2] - 0.15, mid + 0.25), (xs[2] - 0.15, mid + 0.75), (xm + 0.26, mid + 0.75)], gate)
+    wire([(xm, mid + 1.01), (xm, top - 0.26)], gate)
+    # h_t = o_t * tanh(c_t), out to the right (the next step) and up (the output layer)
+    xh = 7.2
+    wire([(xh, top), (xh, top - 0.45)], cell, arrow=False)
+    ax.plot([xh], [top], "o", color=cell, ms=4, zorder=3)
+    _node(ax, (xh, mid + 0.85), "tanh", cell, r=0.3)
+    wire([(xh, top - 0.45), (xh, mid + 1.15)], cell)
+    _node(ax, (xh, mid), r"$\times$", gate)
+    wire([(xh, mid + 0.55), (xh, mid + 0.26)], cell)
+    wire([(xo + 0.31, mid), (xh - 0.26, mid)], gate)
+    wire([(xh + 0.26, mid), (9.0, mid)], COLORS["h"])
+    ax.text(9.1, mid, r"$\mathbf{h}_{t}$", ha="left", va="center", fontsize=13)
+    wire([(8.35, mid), (8.35, 4.35)], COLORS["h"])
+    ax.plot([8.35], [mid], "o", color=COLORS["h"], ms=4, zorder=3)
+    ax.text(8.35, 4.45, r"$\mathbf{y}_t = g(W_{hy}\mathbf{h}_t + \mathbf{b}_y)$",
+            ha="center", va="bottom", fontsize=11)
+    ax.set_xlim(-1.9, 9.9)
+    ax.set_ylim(-1.9, 4.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

@@ -300,3 +300,161 @@ def loss_and_grad_reference(params: Params, X, Y, *, loss="mse", f="tanh", g="so
         total_C += C_i
         total_grad = grad_i if total_grad is None else total_grad.map(np.add, grad_i)
     return total_C / N, total_grad.map(lambda a: a / N)
+
+
+# --- LSTM ---
+# The LSTM cell of rnnlib.lstm, element by element for one sequence: the sums
+# over j (hidden units) and l (inputs) spelled by einsum, i free.
+
+from . import lstm as _lstm  # noqa: E402  (the LSTM section of this file)
+from .activations import sigmoid  # noqa: E402
+
+__all__ += ["lstm_forward_einsum", "lstm_bptt_einsum", "lstm_loss_and_grad_einsum"]
+
+
+def _dsigma(s):
+    """sigma'(z) from s = sigma(z)."""
+    return s * (1 - s)
+
+
+def lstm_forward_einsum(params, x, g="softmax"):
+    """Element-wise LSTM forward pass over one sequence, eqs. (lstm-f)-(lstm-y).
+
+    Parameters
+    ----------
+    params : rnnlib.lstm.LSTMParams
+    x : ndarray of shape (T, m)
+    g : str
+        Output activation, by name.
+
+    Returns
+    -------
+    f, i, c_tilde, o, c, h : ndarrays of shape (T + 1, n)
+        Gates, candidate and states; row t is time t, c[0] = h[0] = 0 and
+        row 0 of the gates is NaN.
+    u, y : ndarrays of shape (T + 1, k)
+        Output pre-activations and outputs; row 0 is NaN.
+    """
+    p = _lstm._check_params(params)
+    g = output_activation(g)
+    x = _one_lstm_sequence(p, x)  # checked: shape (T, m)
+    T, n, k = len(x), p.n, p.k
+    x = _padded(x)  # x[t] is x_t
+    f, i, c_tilde, o = (np.full((T + 1, n), np.nan) for _ in range(4))
+    c, h = np.zeros((T + 1, n)), np.zeros((T + 1, n))  # c_0 = h_0 = 0
+    u, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
+
+    def pre(W_x, W_h, b, t):  # z_i = w_ij h_j^(t-1) + w_il x_l^(t) + b_i
+        return (np.einsum("ij,j->i", W_h, h[t - 1])
+                + np.einsum("il,l->i", W_x, x[t]) + b)
+
+    for t in range(1, T + 1):
+        f[t] = sigmoid(pre(p.W_xf, p.W_hf, p.b_f, t))  # (lstm-f)
+        i[t] = sigmoid(pre(p.W_xi, p.W_hi, p.b_i, t))  # (lstm-i)
+        c_tilde[t] = np.tanh(pre(p.W_xc, p.W_hc, p.b_c, t))  # (lstm-cand)
+        o[t] = sigmoid(pre(p.W_xo, p.W_ho, p.b_o, t))  # (lstm-o)
+        c[t] = f[t] * c[t - 1] + i[t] * c_tilde[t]  # (lstm-c), element by element
+        h[t] = o[t] * np.tanh(c[t])  # (lstm-h)
+        u[t] = np.einsum("ij,j->i", p.W_hy, h[t]) + p.b_y  # (lstm-y)
+        y[t] = g(u[t])
+    return f, i, c_tilde, o, c, h, u, y
+
+
+def _one_lstm_sequence(params, x):
+    """``x`` as a float array of shape (T, m); ValueError naming ``x`` if not."""
+    x = as_float_array("x", x, dtype=params.dtype)
+    if x.ndim != 2:
+        raise ValueError(
+            f"x: expected one sequence of shape (T, m) with m = {params.m}, "
+            f"got {x.ndim}-D shape {_shape_str(x.shape)}"
+        )
+    return _lstm._as_sequences(params, x, name="x")[0][0]
+
+
+def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
+    """Element-wise LSTM BPTT for one sequence, eqs. (lstm-dh)-(lstm-dcand).
+
+    Parameters
+    ----------
+    params : rnnlib.lstm.LSTMParams
+    x : ndarray of shape (T, m)
+    states : tuple
+        What :func:`lstm_forward_einsum` returned for ``x``.
+    dC_dy : ndarray of shape (T, k)
+        dC_t/dy_t for t = 1..T.
+
+    Returns
+    -------
+    grads : rnnlib.lstm.LSTMParams
+    signals : dict of ndarrays with T + 2 rows
+        "e" (k columns), "h", "c", "f", "i", "c_tilde", "o" (n columns):
+        row t is time t, row 0 NaN, row T + 1 zero.
+
+    Notes
+    -----
+    e_i^(t) = (dC_t/dy_j) J_ji;
+    dh_i^(t) = w_ji^(hy) e_j^(t) + sum over the gates a of w_ji^(ha) delta^a_j^(t+1);
+    dc_i^(t) = dh_i^(t) o_i^(t) tanh'(c_i^(t)) + dc_i^(t+1) f_i^(t+1);
+    then each gate's delta (element by element) and
+    dC/dw_ij^(ha) = sum_t delta^a_i^(t) h_j^(t-1), dC/dw_il^(xa) = sum_t delta^a_i^(t) x_l^(t).
+    """
+    p = params
+    g_act = output_activation(g)
+    f, i, c_tilde, o, c, h, u, y = states
+    x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
+    T, n, k = len(x) - 1, p.n, p.k
+    grads = {name: np.zeros_like(a) for name, a in p.items()}
+    s = {a: np.zeros((T + 2, n)) for a in ("h", "c", "f", "i", "c_tilde", "o")}  # row T + 1: zero
+    s["e"] = np.zeros((T + 2, k))
+    f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} multiplies delta^c_{T+1} = 0
+    gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))  # (letter in W_h*, signal)
+    for t in range(T, 0, -1):
+        J = g_act.jacobian(u[t])  # J[j, i] = dy_j / du_i
+        s["e"][t] = np.einsum("j,ji->i", dC_dy[t], J)  # e_t = J^T dC_t/dy_t
+        s["h"][t] = np.einsum("ji,j->i", p.W_hy, s["e"][t]) + sum(  # (lstm-dh)
+            np.einsum("ji,j->i", getattr(p, f"W_h{a}"), s[d][t + 1])
+            for a, d in gates
+        )
+        s["c"][t] = (  # (lstm-dc): through h_t, and along the cell path
+            s["h"][t] * o[t] * (1 - np.tanh(c[t]) ** 2) + s["c"][t + 1] * f[t + 1]
+        )
+        s["o"][t] = s["h"][t] * np.tanh(c[t]) * _dsigma(o[t])  # (lstm-do)
+        s["f"][t] = s["c"][t] * c[t - 1] * _dsigma(f[t])  # (lstm-df)
+        s["i"][t] = s["c"][t] * c_tilde[t] * _dsigma(i[t])  # (lstm-di)
+        s["c_tilde"][t] = s["c"][t] * i[t] * (1 - c_tilde[t] ** 2)  # (lstm-dcand)
+        for a, d in gates:
+            grads[f"W_x{a}"] += np.einsum("i,l->il", s[d][t], x[t])
+            grads[f"W_h{a}"] += np.einsum("i,j->ij", s[d][t], h[t - 1])
+            grads[f"b_{a}"] += s[d][t]
+        grads["W_hy"] += np.einsum("i,j->ij", s["e"][t], h[t])
+        grads["b_y"] += s["e"][t]
+    for a in s.values():
+        a[0] = np.nan  # there is no step 0
+    return _lstm.LSTMParams(**grads), s
+
+
+def lstm_loss_and_grad_einsum(params, X, Y, *, loss="mse", g="softmax"):
+    """:func:`rnnlib.lstm.loss_and_grad`, one sequence and one timestep at a time.
+
+    Notes
+    -----
+    C = (1/N) sum_i C^(i) and grad C = (1/N) sum_i grad C^(i); cross-entropy
+    uses dC_t/dy_t = -Y_t / y_t and the full softmax Jacobian.
+    """
+    _lstm._check_params(params)
+    check_loss(loss, g)
+    X, batched = _lstm._as_sequences(params, X)
+    N, T, _ = X.shape
+    Y = as_finite_array("Y", Y, dtype=params.dtype)
+    Y = Y if batched else Y[None]
+    if Y.shape != (N, T, params.k):
+        raise ValueError(f"Y: expected shape {(N, T, params.k)} like y, got {_shape_str(Y.shape)}")
+    total_C, total_grad = 0.0, None
+    for n_ in range(N):
+        states = lstm_forward_einsum(params, X[n_], g)
+        u, y = states[6], states[7]
+        C_i, dC_dy = _cost_and_dC_dy(y, Y[n_], u, loss)
+        grad_i, _ = lstm_bptt_einsum(params, X[n_], states, dC_dy, g)
+        total_C += C_i
+        total_grad = grad_i if total_grad is None else total_grad.map(np.add, grad_i)
+    return total_C / N, total_grad.map(lambda a: a / N)

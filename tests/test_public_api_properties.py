@@ -522,6 +522,122 @@ COVERED_ELSEWHERE = {
 }
 
 
+# --- LSTM ---
+# rnnlib.lstm's functions, keyed "lstm.<name>" (their bare names are the RNN's), the LSTM bugs of the gallery
+# and the LSTM reference; test_every_lstm_name_is_covered keeps this block complete for rnnlib.lstm.
+from rnnlib import lstm  # noqa: E402
+
+LP = lstm.init_params(m, n, k, rng=_rng).map(lambda a: a + 0.1 * _rng.normal(size=a.shape))
+LSTM_ARRAYS = {f"params.{name}": a for name, a in LP.items()}
+
+
+def lstm_params_from(a, prefix="params"):
+    return lstm.LSTMParams(*(a[f"{prefix}.{name}"] for name in lstm.NAMES))
+
+
+def _lstm_arrays(result):
+    """The arrays of an LSTM result, as a list (the helpers above know the RNN's result types only)."""
+    if isinstance(result, lstm.LSTMParams):
+        return list(result)
+    if isinstance(result, lstm.LSTMCache):
+        return [result.f, result.i, result.c_tilde, result.o, result.c, result.h, result.u, result.y]
+    if isinstance(result, lstm.LSTMSignals):
+        return [result.e, result.delta_h, result.delta_c, result.delta_f, result.delta_i, result.delta_c_tilde,
+                result.delta_o]
+    if isinstance(result, tuple):
+        return [x for r in result for x in _lstm_arrays(r)]
+    return [result]
+
+
+def _lstm_cache(a):
+    return lstm.forward(lstm_params_from(a), np.asarray(X, lstm_params_from(a).dtype))
+
+
+def _lstm_xy(fn, **kw):
+    return Spec(
+        lambda a: _lstm_arrays(fn(lstm_params_from(a), a["X"], a["Y"], **kw)),
+        {**LSTM_ARRAYS, "X": X, "Y": Y},
+        {"X": _sequences},
+        integral={"X": X_INT, "Y": Y_INT},
+    )
+
+
+SPECS.update({
+    "lstm.LSTMParams": Spec(lambda a: _lstm_arrays(lstm_params_from(a)), LSTM_ARRAYS, finite=()),  # may hold NaN
+    "lstm.vec": Spec(lambda a: lstm.vec(lstm_params_from(a)), LSTM_ARRAYS, finite=()),
+    "lstm.unvec": Spec(lambda a: _lstm_arrays(lstm.unvec(a["v"], m, n, k)), {"v": lstm.vec(LP)}),
+    "lstm.forward": Spec(
+        lambda a: _lstm_arrays(lstm.forward(lstm_params_from(a), a["X"], h0=a["h0"])),
+        {**LSTM_ARRAYS, "X": X, "h0": H0},
+        {"X": _sequences},
+        integral={"X": X_INT, "h0": X_INT[:, 0, :1].repeat(n, 1)},
+    ),
+    "lstm.backward": Spec(
+        lambda a: _lstm_arrays(lstm.backward(lstm_params_from(a), _lstm_cache(a), a["dC_dy"])),
+        {**LSTM_ARRAYS, "dC_dy": Y - 0.5},
+        integral={"dC_dy": Y_INT},
+    ),
+    "lstm.gradients": Spec(
+        lambda a: _lstm_arrays(
+            lstm.gradients(_lstm_cache(a), lstm.backward(lstm_params_from(a), _lstm_cache(a), e=a["e"]))
+        ),
+        {**LSTM_ARRAYS, "e": Y - 0.5},
+        integral={"e": Y_INT},
+    ),
+    "lstm.loss_and_grad": _lstm_xy(lstm.loss_and_grad, loss="cross_entropy"),
+    **{f"broken.{name}": _lstm_xy(fn) for name, fn in broken.LSTM_VARIANTS.items()},
+})
+SCALARS.update({
+    "lstm.init_params": Scalars(lambda s: lstm.init_params(s["m"], s["n"], s["k"], rng=0), dict(m=2, n=3, k=1),
+                                dict(m=integer(1), n=integer(1), k=integer(1))),
+    "lstm.num_params": Scalars(lambda s: lstm.num_params(s["m"], s["n"], s["k"]), dict(m=2, n=3, k=1),
+                               dict(m=integer(1), n=integer(1), k=integer(1))),
+    "lstm.unvec": Scalars(lambda s: lstm.unvec(np.zeros(lstm.num_params(2, 3, 1)), s["m"], 3, 1), dict(m=2),
+                          dict(m=lambda v: integer(1)(v) and v == 2), also=("v",)),
+    "lstm.forward": Scalars(lambda s: lstm.forward(LP, X, g=s["g"]), dict(g="softmax"), dict(g=G_CHOICES)),
+    "lstm.loss_and_grad": Scalars(lambda s: lstm.loss_and_grad(LP, X, Y, loss=s["loss"]), dict(loss="mse"),
+                                  dict(loss=LOSS)),
+})
+OBJECTS.update({
+    "lstm.forward(params)": (lambda v: lstm.forward(v, X), "params"),
+    "lstm.vec(params)": (lambda v: lstm.vec(v), "params"),
+    "lstm.backward(cache)": (lambda v: lstm.backward(LP, v, Y), "cache"),
+    "lstm.gradients(signals)": (lambda v: lstm.gradients(lstm.forward(LP, X), v), "signals"),
+    "lstm.LSTMParams.map(fn)": (lambda v: LP.map(v), "fn"),
+    "lstm.LSTMParams.map(others)": (lambda v: LP.map(np.add, v), "others"),
+})
+EXEMPT.update({
+    "lstm": "a module",
+    "NAMES": "a tuple",
+    "LSTMParams": "specified as lstm.LSTMParams",
+    "LSTMCache": "returned by lstm.forward; its use as an argument is in OBJECTS",
+    "LSTMSignals": "returned by lstm.backward; its use as an argument is in OBJECTS",
+    "LSTM_VARIANTS": "a dict of the broken.lstm_* functions, which are specified",
+    **{name: f"specified as broken.{name}" for name in broken.LSTM_VARIANTS},
+    **{f"reference.{name}": "the slow teaching forms, tested against rnnlib.lstm in test_lstm.py" for name in
+       ("lstm_forward_einsum", "lstm_bptt_einsum", "lstm_loss_and_grad_einsum")},
+    "plots.draw_lstm_cell": "a figure, tested in test_lstm.py",
+    **{f"lstm.{name}": reason for name, reason in (
+        ("NAMES", "a tuple"),
+        ("LSTMCache", "returned by lstm.forward; its use as an argument is in OBJECTS"),
+        ("LSTMSignals", "returned by lstm.backward; its use as an argument is in OBJECTS"),
+    )},
+})
+
+
+def test_every_lstm_name_is_covered():
+    tables = set(SPECS) | set(SCALARS) | set(OBJECTS)
+    missing = [name for name in lstm.__all__ if f"lstm.{name}" not in tables and f"lstm.{name}" not in EXEMPT
+               and not any(entry.startswith(f"lstm.{name}(") for entry in tables)]
+    assert not missing, f"rnnlib.lstm names with no spec and no reason for none: {missing}"
+
+
+def test_the_lstm_coverage_check_catches_a_new_name(monkeypatch):
+    monkeypatch.setattr(lstm, "__all__", [*lstm.__all__, "an_unspecified_function"])
+    with pytest.raises(AssertionError, match="an_unspecified_function"):
+        test_every_lstm_name_is_covered()
+
+
 def test_every_public_name_is_covered():
     names = set(rnnlib.__all__)
     for info in pkgutil.iter_modules(rnnlib.__path__):
