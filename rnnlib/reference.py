@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import _shape_str, as_finite_array, as_float_array, check_finite
-from .activations import hidden_activation, output_activation, log_softmax
+from .activations import _cross_entropy, hidden_activation, output_activation
 from .forward_pass import as_sequences, check_params
 from .losses import check_loss
 from .params import Params
@@ -104,7 +104,7 @@ def _cost_and_dC_dy(y, Yhat, o, loss):
     """Sum of C_t over t = 1..T and dC_t/dy_t, for one sequence (rows 1..T)."""
     if loss == "mse":
         return 0.5 * np.sum((y[1:] - Yhat) ** 2), y[1:] - Yhat
-    return -np.sum(Yhat * log_softmax(o[1:])), -Yhat / y[1:]
+    return np.sum(_cross_entropy(Yhat, o[1:])), -Yhat / y[1:]
 
 
 def forward_einsum(params: Params, x, f="tanh", g="softmax"):

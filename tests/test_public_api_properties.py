@@ -441,6 +441,9 @@ OBJECTS = {
     "train(optimizer)": (lambda v: rnnlib.train(P, X, Y, optimizer=v, steps=1), "optimizer"),
     "update(grads)": (lambda v: rnnlib.Adam().update(P, v, rnnlib.Adam().init(P)), "grads"),
     "update(state)": (lambda v: rnnlib.Momentum().update(P, P, v), "state"),
+    "GradientDescent.update(state)": (lambda v: rnnlib.GradientDescent().update(P, P, v), "state"),
+    "Adagrad.update(state)": (lambda v: rnnlib.Adagrad().update(P, P, v), "state"),
+    "Adam.update(state)": (lambda v: rnnlib.Adam().update(P, P, v), "state"),
     "init(params)": (lambda v: rnnlib.Adagrad().init(v), "params"),
     "global_norm(grads)": (lambda v: rnnlib.global_norm(v), "grads"),
     "Params.map(others)": (lambda v: P.map(np.add, v), "others"),
@@ -464,6 +467,8 @@ EXEMPT = {
     "GradCheck": "returned by check_gradient",
     "History": "returned by train",
     "Diverged": "an exception",
+    **{name: "an optimiser's state, returned by its init and update; wrong states are in OBJECTS" for name in
+       ("MomentumState", "AdagradState", "AdamState")},
     "Elementwise": "the activation objects behind HIDDEN/OUTPUT, kernels on trusted buffers",
     "Softmax": "the activation objects behind HIDDEN/OUTPUT, kernels on trusted buffers",
     "Source": "returned by show_source",
@@ -754,6 +759,8 @@ def test_wrong_objects_are_refused_by_name(name, value):
         return  # a seed or None: valid
     if name in ("init_params(dtype)", "Params.astype(dtype)") and value is None:
         return  # np.dtype(None) is float64: valid
+    if name == "GradientDescent.update(state)" and value is None:
+        return  # gradient descent keeps no state: None is its own
     with pytest.raises((TypeError, ValueError, FileNotFoundError)) as info:
         fn(value)
     assert named(info.value, [arg]), str(info.value)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import io as rio
 from .._checks import check_finite
-from ..optim import AdamState
+from ..optim import AdagradState, AdamState
 from ..params import NAMES, Params
 from .model import CharLMError, Settings, TrainState, Vocabulary
 
@@ -30,7 +30,7 @@ def _opt_arrays(opt_state) -> dict:
         for prefix, p in (("adam_m", opt_state.m), ("adam_v", opt_state.v)):
             arrays.update({f"{prefix}_{name}": a for name, a in p.items()})
         return arrays
-    return {f"adagrad_s_{name}": a for name, a in opt_state.items()}
+    return {f"adagrad_s_{name}": a for name, a in opt_state.s.items()}
 
 
 def _opt_state(settings: Settings, arrays: dict):
@@ -39,7 +39,7 @@ def _opt_state(settings: Settings, arrays: dict):
 
     if settings.optimizer == "adam":
         return AdamState(int(arrays["adam_step"]), params("adam_m"), params("adam_v"))
-    return params("adagrad_s")
+    return AdagradState(params("adagrad_s"))
 
 
 def save(path, state: TrainState) -> None:
@@ -100,7 +100,7 @@ def _read(path) -> TrainState:
     if settings.optimizer == "adam":
         groups.update(adam_m_=opt_state.m, adam_v_=opt_state.v)
     else:
-        groups["adagrad_s_"] = opt_state
+        groups["adagrad_s_"] = opt_state.s
     for prefix, group in groups.items():
         for name, a in group.items():
             if a.shape != shapes[name] or a.dtype.kind != "f":

@@ -116,7 +116,7 @@ class TrainState:
     params: Params
     vocab: Vocabulary
     settings: Settings
-    opt_state: object  # AdamState or Params (Adagrad's running sums)
+    opt_state: object  # AdamState or AdagradState (Adagrad's running sums)
     h: np.ndarray  # (N, n): the hidden state carried into the next chunk
     step: int = 0
     losses: list = field(default_factory=list)  # cost per character of every step so far
