@@ -115,12 +115,22 @@ def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
     return value
 
 
+#: the largest count or size an array can have on this platform (2**63 - 1, or 2**31 - 1 in 32-bit builds)
+MAX_INT = int(np.iinfo(np.intp).max)
+
+
 def check_int(name: str, value, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+    """Return ``value`` as an int after checking it is an integer in [``minimum``, MAX_INT].
+
+    Every integer argument of rnnlib is a size, a count, an index or a seed,
+    none of which can exceed the platform's array index type.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
+    if value > MAX_INT:
+        raise ValueError(f"{name}: expected an integer in [{minimum}, {MAX_INT}], got {value}")
     return int(value)
 
 

@@ -16,10 +16,10 @@ from dataclasses import asdict, fields
 import numpy as np
 
 from .. import io as rio
-from .._checks import check_finite
+from .._checks import check_finite, npz_path
 from ..optim import AdagradState, AdamState
 from ..params import NAMES, Params
-from .model import CharLMError, Settings, TrainState, Vocabulary
+from .model import CharLMError, Settings, TrainState, Vocabulary, _check_train_state
 
 __all__ = ["save", "load"]
 
@@ -47,7 +47,11 @@ def save(path, state: TrainState) -> None:
 
     The arrays go to a temporary file first, which then replaces ``path`` in
     one operation; an interruption (Ctrl-C) leaves ``path`` as it was.
+    Like :func:`rnnlib.save_params`, it appends .npz to a ``path`` without
+    it, so that ``load(path)`` finds the file.
     """
+    path = npz_path("path", path)
+    _check_train_state(state)
     extra = {f"setting_{key}": np.array(value) for key, value in asdict(state.settings).items()}
     extra.update(_opt_arrays(state.opt_state))
     extra.update({f"extra_{key}": np.array(value, dtype=np.float64) for key, value in state.extra.items()})
@@ -138,6 +142,7 @@ def load(path) -> TrainState:
         holds arrays of the wrong shape, dtype or with NaN or inf; the
         message is one line naming the file and the first problem found.
     """
+    npz_path("path", path)  # a str or os.PathLike, or a TypeError naming it
     try:
         return _read(path)
     except FileNotFoundError:
