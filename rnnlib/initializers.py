@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int, check_params
+from ._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int, check_params, check_positive
 from .params import Params
 
 __all__ = ["orthogonal", "identity", "with_radius", "with_W_hh"]
@@ -105,14 +105,16 @@ def with_radius(W, rho: float) -> np.ndarray:
     if W.ndim != 2 or W.shape[0] != W.shape[1] or W.size == 0:
         raise ValueError(f"W: expected a square matrix of shape (n, n) with n >= 1, got shape {_shape_str(W.shape)}")
     check_finite("W", W)
-    if isinstance(rho, bool) or not isinstance(rho, numbers.Real):
-        raise TypeError(f"rho: expected a real number, got {type(rho).__name__}")
-    if not (np.isfinite(rho) and rho >= 0):
-        raise ValueError(f"rho: expected a finite number >= 0, got {rho}")
+    rho = check_positive("rho", rho, allow_zero=True)
     current = float(np.max(np.abs(np.linalg.eigvals(W))))
     if current == 0:
         raise ValueError("W: has spectral radius 0 (it is nilpotent) and cannot be rescaled")
-    return W * np.asarray(rho / current, W.dtype)
+    with np.errstate(over="ignore"):  # reported below
+        scaled = W * np.asarray(rho / current, W.dtype)
+    if not np.all(np.isfinite(scaled)):
+        raise ValueError(f"rho: expected a radius for which W stays finite in {W.dtype}, got {rho} "
+                         f"(W has radius {current:.3g})")
+    return scaled
 
 
 def with_W_hh(params: Params, W_hh) -> Params:

@@ -191,7 +191,8 @@ def bptt_einsum(
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
     W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
-    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)  # checked; row t is time t
+    # checked, and padded with a row for time 0 so that row t is time t
+    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
     e = np.full((T + 1, params.k), np.nan, x.dtype)
@@ -249,7 +250,8 @@ def bptt_matrix(
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
     W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
-    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)  # checked; row t is time t
+    # checked, and padded with a row for time 0 so that row t is time t
+    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
     e = np.full((T + 1, params.k), np.nan, x.dtype)

@@ -150,6 +150,8 @@ def _check_train_state(state):
     if not isinstance(state, TrainState):
         raise TypeError(f"state: expected rnnlib.charlm.TrainState (from start or load), got {type(state).__name__}")
     check_params(state.params, "state.params")
+    if state.params.dtype != np.float64:  # the one-hot inputs are float64, and so is every gradient
+        raise ValueError(f"state.params: expected float64 parameters (as start makes them), got {state.params.dtype}")
     if not isinstance(state.vocab, Vocabulary) or not isinstance(state.settings, Settings):
         raise TypeError("state: expected a Vocabulary in state.vocab and Settings in state.settings, got "
                         f"{type(state.vocab).__name__} and {type(state.settings).__name__}")
