@@ -109,7 +109,7 @@ def with_radius(W, rho: float) -> np.ndarray:
     current = float(np.max(np.abs(np.linalg.eigvals(W))))
     if current == 0:
         raise ValueError("W: has spectral radius 0 (it is nilpotent) and cannot be rescaled")
-    with np.errstate(over="ignore"):  # reported below
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below
         scaled = W * np.asarray(rho / current, W.dtype)
     if not np.all(np.isfinite(scaled)):
         raise ValueError(f"rho: expected a radius for which W stays finite in {W.dtype}, got {rho} "

@@ -608,3 +608,125 @@ def test_tasks_unchanged_by_the_index_type_and_one_hot_rewrite():
     np.testing.assert_array_equal(X[..., 0], u)
     assert np.all(X[np.arange(N), first, 1] == 1) and np.all(X[np.arange(N), second, 1] == 1)
     assert np.all(X[..., 1].sum(axis=1) == 2)
+
+
+# --- the rest of the public API: one test per defect the property specs found
+
+
+def test_reference_forms_check_their_inputs_and_keep_float32(rng):
+    from rnnlib import reference
+
+    params = rnnlib.init_params(3, 4, 2, rng=rng)
+    x, Y = rng.normal(size=(5, 3)), rnnlib.softmax(rng.normal(size=(5, 2)))
+    z, h, o, y = reference.forward_matrix(params, x)
+    p32 = params.astype(np.float32)
+    assert all(a.dtype == np.float32 for a in reference.forward_einsum(p32, x.astype(np.float32)))  # was float64
+    grads, e, delta = reference.bptt_matrix(p32, *(a.astype(np.float32) for a in (x, z, h, o, Y - 0.5)))
+    assert grads.dtype == e.dtype == delta.dtype == np.float32
+    bad = params.W_hh.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^params.W_hh: expected finite values"):  # it was used as given
+        reference.forward_step_loops(rnnlib.Params(params.W_xh, bad, params.W_hy, params.b_h, params.b_y),
+                                     np.zeros(4), x[0])
+    reference.bptt_einsum(params, x, z, h, o, Y - 0.5)  # row 0 of z and o is NaN: valid
+    z_bad = z.copy()
+    z_bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^z: expected finite values, got nan at index \(3, 1\)"):
+        reference.bptt_einsum(params, x, z_bad, h, o, Y - 0.5)
+    with pytest.raises(ValueError, match=r"^o: expected shape \(T \+ 1, k\) = \(6, 2\) for T = 5 steps of x, got \(5, 2\)"):
+        reference.bptt_matrix(params, x, z, h, o[1:], Y - 0.5)  # it was indexed out of step
+    with pytest.raises(ValueError, match=r"^dC_dy: expected shape \(T, k\) = \(5, 2\)"):
+        reference.bptt_matrix(params, x, z, h, o, (Y - 0.5)[:4])
+    with pytest.raises(ValueError, match=r"^Y: expected finite values"):  # it was passed along
+        reference.loss_and_grad_reference(params, x, np.full((5, 2), np.nan))
+
+
+def test_integers_beyond_the_index_range_are_refused_by_name():
+    """init_params(10**30, ...) raised numpy's "loop of ufunc does not support argument 0"."""
+    for call, name in ((lambda: rnnlib.init_params(10**30, 3, 1), "m"), (lambda: tasks.one_hot([0], 10**30), "k"),
+                       (lambda: tasks.sine_continuation(10**30, 3), "N")):
+        with pytest.raises(ValueError, match=rf"^{name}: expected an integer in \[1, \d+\], got 10{{30}}|"
+                                             rf"^{name}: expected an integer in \[1, \d+\], got 1000000000000000000000000000000$"):
+            call()
+
+
+def test_initializers_refuse_what_they_cannot_use(rng):
+    from rnnlib import initializers
+
+    with pytest.raises(ValueError, match=r"^W: expected a square matrix of shape \(n, n\) with n >= 1, got shape \(0, 0\)"):
+        initializers.with_radius(np.zeros((0, 0)), 1.0)  # numpy's "zero-size array to reduction" before
+    with pytest.raises(ValueError, match=r"^rho: expected a radius for which W stays finite in float64"):
+        initializers.with_radius(0.1 * np.eye(2), 1e308)  # it returned inf
+    with pytest.raises(TypeError, match=r"^dtype: expected a floating dtype"):
+        initializers.orthogonal(2, dtype="x")  # numpy's "data type 'x' not understood" before
+    params = rnnlib.init_params(2, 3, 1, rng=rng)
+    nan = rnnlib.Params(np.full((3, 2), np.nan), params.W_hh, params.W_hy, params.b_h, params.b_y)
+    with pytest.raises(ValueError, match=r"^params.W_xh: expected finite values"):
+        initializers.with_W_hh(nan, np.eye(3))  # NaN parameters passed through
+
+
+def test_figures_refuse_what_they_would_draw_wrongly():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib import plots
+
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match=r"^y: expected shape \(T,\) or \(T, 1\) with T >= 1, got \(3, 2\)"):
+            plots.plot_sequence(ax, x=[1.0, 2.0, 3.0], y=np.zeros((3, 2)))  # it was flattened to 6 points
+        with pytest.raises(ValueError, match=r"^target: expected T = 3 steps like x, got 4"):
+            plots.plot_sequence(ax, x=[1.0, 2.0, 3.0], target=[1.0, 2.0, 3.0, 4.0])
+        with pytest.raises(ValueError, match=r"^curves\['cost'\]: expected finite values or NaN for a gap, got inf"):
+            plots.plot_curves(ax, {"cost": [1.0, np.inf]})
+        plots.plot_curves(ax, {"cost": [1.0, np.nan, 0.5]})  # a gap, as chapter 8 draws
+        with pytest.raises(TypeError, match=r"^ax: expected a matplotlib Axes"):
+            plots.draw_unrolled(fig, T=3)
+        with pytest.raises(ValueError, match=r"^T: expected an integer in \[1, 20\]"):
+            plots.draw_backward(ax, T=10**6)  # it began drawing a million columns
+        with pytest.raises(ValueError, match=r"^h: expected finite values"):
+            plots.plot_hidden_states(ax, [[0.0, np.nan]])
+    finally:
+        plt.close(fig)
+
+
+def test_charlm_checks_its_state_and_model():
+    from rnnlib import charlm
+
+    state = charlm.start("abcab cabba" * 3, charlm.Settings(hidden=3, seq_length=2, batch=2))
+    p32 = state.params.astype(np.float32)
+    with pytest.raises(ValueError, match=r"^state.params: expected float64 parameters"):  # grads mismatch deep inside
+        charlm.train(dataclasses.replace(state, params=p32), "abcab", 1)
+    with pytest.raises(ValueError, match=r"^state.h: expected shape \(N, n\) = \(2, 3\)"):
+        charlm.train(dataclasses.replace(state, h=np.zeros(3)), "abcab cabba" * 3, 1)
+    with pytest.raises(TypeError, match=r"^vocab: expected rnnlib.charlm.Vocabulary, got str"):
+        charlm.evaluate(state.params, "abc", "abc")  # AttributeError before
+    with pytest.raises(charlm.CharLMError, match=r"^params: expected m = k = 3"):
+        charlm.evaluate(state.params, charlm.Vocabulary("abc"), "abc")  # X's shape was blamed
+    with pytest.raises(ValueError, match=r"^chars: expected distinct characters in sorted order, got 'ba'"):
+        charlm.Vocabulary("ba")
+
+
+def test_horizon_setups_and_budgets_are_checked():
+    from rnnlib import horizon
+
+    with pytest.raises(ValueError, match=r"^batch_size: expected an integer >= 1, got 0"):
+        horizon.RecallSetup(batch_size=0)  # ZeroDivisionError in recall_run before
+    with pytest.raises(ValueError, match=r"^batch_size: expected at most N_train = 4, got 8"):
+        horizon.AddingSetup(N_train=4, batch_size=8)
+    with pytest.raises(TypeError, match=r"^budgets: expected a sequence of integers, got int"):
+        horizon.adding_run(3, seed=0, budgets=2, setup=horizon.AddingSetup(n=2, N_train=4, N_test=2, batch_size=2))
+
+
+def test_workbook_check_and_glue_name_bad_arguments():
+    from rnnlib import workbook
+    from rnnlib.display import glue
+
+    with pytest.raises(ValueError, match=r"^name: expected one of 'forward_step'"):
+        workbook.check(["vec"], lambda v: v)  # "unhashable type: 'list'" before
+    with pytest.raises(ValueError, match=r"^value: expected a finite number, got nan"):
+        glue("loss", float("nan"), display=False)  # the prose would have read "nan"
+    with pytest.raises(TypeError, match=r"^name: expected a non-empty str, got int"):
+        glue(3, 1.0, display=False)
