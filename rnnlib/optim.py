@@ -111,7 +111,7 @@ class GradientDescent:
 
     def update(self, params: Params, grads: Params, state=None):
         _check_pair(params, grads)
-        _check_state(state, params, self, None)  # plain gradient descent keeps no state
+        _check_state(state, params, self, None)  # gradient descent keeps no state
         return params.map(lambda v, dv: v - self.lr * dv, grads), None
 
 

@@ -52,8 +52,8 @@ def _check_ax(ax):
     return ax
 
 
-#: the most timesteps a diagram draws (one column each)
-MAX_DRAWN_STEPS = 20
+#: the most timesteps a diagram draws (one column each; the book draws 3)
+MAX_DRAWN_STEPS = 8
 
 
 def _check_steps(T) -> int:

@@ -684,7 +684,7 @@ def test_figures_refuse_what_they_would_draw_wrongly():
         plots.plot_curves(ax, {"cost": [1.0, np.nan, 0.5]})  # a gap, as chapter 8 draws
         with pytest.raises(TypeError, match=r"^ax: expected a matplotlib Axes"):
             plots.draw_unrolled(fig, T=3)
-        with pytest.raises(ValueError, match=r"^T: expected an integer in \[1, 20\]"):
+        with pytest.raises(ValueError, match=r"^T: expected an integer in \[1, 8\]"):
             plots.draw_backward(ax, T=10**6)  # it began drawing a million columns
         with pytest.raises(ValueError, match=r"^h: expected finite values"):
             plots.plot_hidden_states(ax, [[0.0, np.nan]])
