@@ -13,6 +13,10 @@ hyperparameters with two pure methods::
     state = opt.init(params)
     params, state = opt.update(params, grads, state)
 
+The state is the optimiser's own: None for gradient descent, which keeps
+none, and a :class:`MomentumState`, :class:`AdagradState` or
+:class:`AdamState` for the others; ``update`` refuses any other state by name.
+
 Updating the five arrays one by one is the same as updating v, because every
 rule acts entry by entry.
 
