@@ -573,6 +573,9 @@ SPECS.update({
     "charlm.streams": Spec(lambda a: charlm.streams(a["indices"], 2, 2), {"indices": np.arange(9) % 4},
                            {"indices": lambda s: len(s) == 1 and s[0] >= 6}, finite=(), float32=False,
                            fill=lambda shape: np.zeros(shape, np.int64)),  # codes are integers: no NaN, no float
+    "charlm.Vocabulary.decode": Spec(lambda a: VOCAB.encode(VOCAB.decode(a["indices"])), {"indices": np.arange(6) % 4},
+                                     {"indices": lambda s: len(s) == 1}, finite=(), float32=False,
+                                     fill=lambda shape: np.zeros(shape, np.int64)),  # codes: integers only
     "charlm.evaluate": Spec(lambda a: charlm.evaluate(params_from(a), VOCAB, CL_TEXT), CL_ARRAYS,
                             float32=False),  # a Python float
     "charlm.sample": Spec(lambda a: VOCAB.encode(charlm.sample(params_from(a), VOCAB, length=6, prime="ab", rng=0)),

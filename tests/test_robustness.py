@@ -707,6 +707,8 @@ def test_charlm_checks_its_state_and_model():
         charlm.evaluate(state.params, charlm.Vocabulary("abc"), "abc")  # X's shape was blamed
     with pytest.raises(ValueError, match=r"^chars: expected distinct characters in sorted order, got 'ba'"):
         charlm.Vocabulary("ba")
+    with pytest.raises(ValueError, match=r"^indices: expected codes in \[0, 2\], got \[-1, 0\]"):
+        charlm.Vocabulary("abc").decode([0, -1])  # it gave "ac": -1 wrapped to the last character
 
 
 def test_horizon_setups_and_budgets_are_checked():

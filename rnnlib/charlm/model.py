@@ -84,7 +84,13 @@ class Vocabulary:
         return np.fromiter((lookup[c] for c in text), dtype=np.intp, count=len(text))
 
     def decode(self, indices) -> str:
-        return "".join(self.chars[i] for i in indices)
+        """The text of a 1-D array of codes in [0, size)."""
+        codes = np.asarray(indices)
+        if codes.dtype.kind not in "iu" or codes.ndim != 1:
+            raise TypeError(f"indices: expected a 1-D array of integer codes, got {codes.ndim}-D {codes.dtype}")
+        if codes.size and (codes.min() < 0 or codes.max() >= self.size):  # -1 would wrap to the last character
+            raise ValueError(f"indices: expected codes in [0, {self.size - 1}], got [{codes.min()}, {codes.max()}]")
+        return "".join(self.chars[i] for i in codes.tolist())
 
     def one_hot(self, indices) -> np.ndarray:
         """One-hot rows: shape indices.shape + (size,)."""
