@@ -167,7 +167,8 @@ def plot_curves(ax, curves: dict, *, xlabel: str = "step", ylabel: str = "cost",
     ----------
     curves : dict of label -> array_like of shape (L,)
         One curve per entry, L >= 1 values each.  NaN marks a gap (a value
-        not to be drawn); inf is refused.
+        not to be drawn); inf is refused, and so is a value <= 0 on the log
+        scale (``log=True``), which the axis could not show.
     """
     _check_ax(ax)
     if not isinstance(curves, dict):
@@ -181,6 +182,10 @@ def plot_curves(ax, curves: dict, *, xlabel: str = "step", ylabel: str = "cost",
         if np.any(np.isinf(values)):
             raise ValueError(f"{name}: expected finite values or NaN for a gap, got inf at index "
                              f"{int(np.argmax(np.isinf(values)))}")
+        if log and np.any(values <= 0):  # a log axis would leave them out without a word
+            i = int(np.argmax(values <= 0))
+            raise ValueError(f"{name}: expected values > 0 on a log scale (log=False draws them), "
+                             f"got {values[i]} at index {i}")
         checked[label] = values
     for label, values in checked.items():
         ax.plot(np.arange(len(values)), values, label=label, lw=1.4)

@@ -682,6 +682,9 @@ def test_figures_refuse_what_they_would_draw_wrongly():
         with pytest.raises(ValueError, match=r"^curves\['cost'\]: expected finite values or NaN for a gap, got inf"):
             plots.plot_curves(ax, {"cost": [1.0, np.inf]})
         plots.plot_curves(ax, {"cost": [1.0, np.nan, 0.5]})  # a gap, as chapter 8 draws
+        with pytest.raises(ValueError, match=r"^curves\['norm'\]: expected values > 0 on a log scale .* got 0.0 at index 1"):
+            plots.plot_curves(ax, {"norm": [1.0, 0.0]})  # the log axis left the 0 out without a word
+        plots.plot_curves(ax, {"norm": [1.0, 0.0]}, log=False)
         with pytest.raises(TypeError, match=r"^ax: expected a matplotlib Axes"):
             plots.draw_unrolled(fig, T=3)
         with pytest.raises(ValueError, match=r"^T: expected an integer in \[1, 8\]"):
