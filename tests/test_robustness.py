@@ -712,6 +712,7 @@ def test_charlm_checks_its_state_and_model():
         charlm.Vocabulary("ba")
     with pytest.raises(ValueError, match=r"^indices: expected codes in \[0, 2\], got \[-1, 0\]"):
         charlm.Vocabulary("abc").decode([0, -1])  # it gave "ac": -1 wrapped to the last character
+    assert charlm.Vocabulary("abc").decode([]) == "" and charlm.sample(state.params, state.vocab, length=0) == ""
 
 
 def test_horizon_setups_and_budgets_are_checked():

@@ -86,6 +86,8 @@ class Vocabulary:
     def decode(self, indices) -> str:
         """The text of a 1-D array of codes in [0, size)."""
         codes = np.asarray(indices)
+        if codes.shape == (0,):  # an empty list is float64 to numpy
+            return ""
         if codes.dtype.kind not in "iu" or codes.ndim != 1:
             raise TypeError(f"indices: expected a 1-D array of integer codes, got {codes.ndim}-D {codes.dtype}")
         if codes.size and (codes.min() < 0 or codes.max() >= self.size):  # -1 would wrap to the last character
