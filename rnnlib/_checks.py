@@ -115,12 +115,23 @@ def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
     return value
 
 
+#: the largest integer argument: int64's maximum, on every platform (so also in 32-bit builds such as Pyodide)
+MAX_INT = int(np.iinfo(np.int64).max)
+
+
 def check_int(name: str, value, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+    """Return ``value`` as an int after checking it is an integer in [``minimum``, MAX_INT].
+
+    Every integer argument of rnnlib is a size, a count, an index or a seed,
+    none of which can be larger than an int64 (a size that large could not be
+    allocated anyway, and numpy would say so without naming the argument).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
+    if value > MAX_INT:
+        raise ValueError(f"{name}: expected an integer in [{minimum}, {MAX_INT}], got {value}")
     return int(value)
 
 

@@ -78,14 +78,31 @@ def _softmax(o, axis=-1, out=None):
 
 
 def _log_softmax(o, axis=-1):
-    with np.errstate(over="ignore"):  # a spread of logits beyond the float range; saturated below
+    with np.errstate(over="ignore"):  # o_j - max(o) below the float range rounds to -inf, as it must
         shifted = o - np.max(o, axis=axis, keepdims=True)
-    result = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    if result.size and not np.isfinite(result.min()):
-        # only when max(o) - o_j overflows: saturate at the most negative float,
-        # so that a zero target probability times it stays 0 in the cross-entropy
-        np.maximum(result, -np.finfo(result.dtype).max, out=result)
-    return result
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _cross_entropy(Y, o):
+    """-sum_j Y_j log softmax(o)_j over the last axis, for any finite logits.
+
+    A term with Y_j = 0 is 0 (the limit of p log p), and where log softmax(o)_j
+    is beyond the float range, Y_j log softmax(o)_j = 2 Y_j (o_j/2 - M/2) - Y_j L
+    (M = max(o), L = log sum_l exp(o_l - M)) is computed from halves, which
+    cannot overflow: the cost is exact wherever it is itself a float.
+    """
+    M = np.max(o, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):
+        shifted = o - M  # -inf only where the logits are more than the float range apart
+    L = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    with np.errstate(invalid="ignore"):  # 0 * -inf, replaced below
+        terms = Y * (shifted - L)  # Y_j log y_j
+    beyond = np.isinf(shifted)
+    if beyond.any():
+        with np.errstate(over="ignore"):  # a term below the float range is -inf: the cost is too
+            halves = 2 * (Y * (0.5 * o - 0.5 * M)) - Y * L
+        terms = np.where(beyond, halves, terms)
+    return -np.sum(terms, axis=-1)
 
 
 def _as_activation_input(name, z, out, *, axis=None):
@@ -167,9 +184,13 @@ def softmax(o, axis=-1, out=None):
 def log_softmax(o, axis=-1):
     """Numerically stable log(softmax(o)) = o - logsumexp(o).
 
-    Where the logits span more than the floating range (max(o) - o_j
-    overflows), the log-probability saturates at minus the largest float
-    instead of -inf.  Integer input is computed in float64.
+    Computed as (o_j - max(o)) - log sum_l exp(o_l - max(o)), each entry to
+    within a few rounding errors, at any finite logits.  Where the logits are
+    so far apart that the exact log-probability lies below the most negative
+    float (beyond about -1.8e308 in float64, -3.4e38 in float32), the entry
+    is -inf, the value it rounds to; never NaN.  The cross-entropy of
+    :func:`rnnlib.cost` does not go through these entries, and stays exact.
+    Integer input is computed in float64.
     """
     o = _as_activation_input("o", o, None, axis=axis)
     return _log_softmax(o, axis=axis)

@@ -42,7 +42,6 @@ __all__ = [
     "bptt",
     "loss_and_grad",
     "loss_grad_and_state",
-    "delta_recursion",
     "streamed_gradients",
 ]
 

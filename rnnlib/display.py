@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import math
+import numbers
 import textwrap
 
 __all__ = ["show_source", "Source", "glue"]
@@ -84,6 +86,12 @@ def glue(name: str, value, display: bool = True) -> None:
     (the page's text was built from the stored outputs); with
     ``display=True`` the value is still shown.
     """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name: expected a non-empty str, got {type(name).__name__} {name!r:.40}")
+    if not isinstance(display, bool):
+        raise TypeError(f"display: expected True or False, got {type(display).__name__} {display!r:.40}")
+    if isinstance(value, numbers.Real) and not math.isfinite(value):  # a NaN would print as 'nan' in the prose
+        raise ValueError(f"value: expected a finite number, got {value}")
     try:
         from myst_nb import glue as record
     except ImportError:

@@ -23,12 +23,12 @@ The initialisations (names in :data:`INITS`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from . import tasks
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_int, check_positive
 from .activations import hidden_activation
 from .diagnostics import spectral_radius
 from .forward_pass import forward
@@ -41,6 +41,18 @@ __all__ = ["INITS", "RecallSetup", "AddingSetup", "RecallRun", "initial_params",
 
 #: the initialisations compared, in the order the book plots them
 INITS = ("default", "rho=1", "orthogonal", "irnn")
+
+
+def _check_setup(setup, **minimum):
+    """Every count an integer (>= 1, or the minimum given), lr and clip_norm positive, a batch within N_train."""
+    for f in fields(setup):
+        value = getattr(setup, f.name)
+        if f.name in ("lr", "clip_norm"):
+            check_positive(f.name, value)
+        else:
+            check_int(f.name, value, minimum=minimum.get(f.name, 1))
+    if setup.batch_size > setup.N_train:
+        raise ValueError(f"batch_size: expected at most N_train = {setup.N_train}, got {setup.batch_size}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class RecallSetup:
     lr: float = 0.01  # Adam's step size
     clip_norm: float = 5.0  # global-norm clipping of every gradient
 
+    def __post_init__(self):
+        _check_setup(self, symbols=2)
+
 
 @dataclass(frozen=True)
 class AddingSetup:
@@ -67,6 +82,9 @@ class AddingSetup:
     batch_size: int = 32  # 10 steps per epoch
     lr: float = 0.01
     clip_norm: float = 5.0
+
+    def __post_init__(self):
+        _check_setup(self)
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,8 @@ class _Resume:
 
 
 def _check_budgets(budgets, epoch: int) -> tuple:
+    if isinstance(budgets, (str, bytes)) or not hasattr(budgets, "__iter__"):
+        raise TypeError(f"budgets: expected a sequence of integers, got {type(budgets).__name__}")
     budgets = tuple(check_int("budgets", b) for b in budgets)
     if not budgets or any(b <= a for a, b in zip(budgets, budgets[1:])):
         raise ValueError(f"budgets: expected a non-empty increasing sequence of steps, got {budgets}")
@@ -215,6 +235,8 @@ def recall_run(delay: int, init: str, *, seed: int, budgets=(1000,), setup: Reca
     """
     delay = check_int("delay", delay)
     seed = check_int("seed", seed, minimum=0)
+    if not isinstance(setup, RecallSetup):
+        raise TypeError(f"setup: expected rnnlib.horizon.RecallSetup, got {type(setup).__name__}")
     epoch = setup.N_train // setup.batch_size
     budgets = _check_budgets(budgets, epoch)
     rng = np.random.default_rng([seed, delay])
@@ -259,6 +281,8 @@ def adding_run(T: int, *, seed: int, budgets=(500,), setup: AddingSetup = Adding
     """
     T = check_int("T", T, minimum=2)
     seed = check_int("seed", seed, minimum=0)
+    if not isinstance(setup, AddingSetup):
+        raise TypeError(f"setup: expected rnnlib.horizon.AddingSetup, got {type(setup).__name__}")
     budgets = _check_budgets(budgets, setup.N_train // setup.batch_size)
     rng = np.random.default_rng([seed, T])
     X, Y = tasks.adding_problem(setup.N_train, T, rng=rng)

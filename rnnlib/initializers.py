@@ -22,17 +22,10 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, as_rng, check_finite, check_int
+from ._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int, check_params, check_positive
 from .params import Params
 
 __all__ = ["orthogonal", "identity", "with_radius", "with_W_hh"]
-
-
-def _check_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype: expected a floating dtype such as float64 or float32, got {dtype}")
-    return dtype
 
 
 def orthogonal(n: int, *, rng=None, dtype=np.float64) -> np.ndarray:
@@ -60,7 +53,7 @@ def orthogonal(n: int, *, rng=None, dtype=np.float64) -> np.ndarray:
     (Mezzadri, 2007).
     """
     n = check_int("n", n)
-    dtype = _check_dtype(dtype)
+    dtype = check_float_dtype("dtype", dtype)
     rng = as_rng(rng)
     A = rng.standard_normal((n, n))
     Q, R = np.linalg.qr(A)
@@ -83,7 +76,7 @@ def identity(n: int, *, scale: float = 1.0, dtype=np.float64) -> np.ndarray:
     ndarray of shape (n, n)
     """
     n = check_int("n", n)
-    dtype = _check_dtype(dtype)
+    dtype = check_float_dtype("dtype", dtype)
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not np.isfinite(scale):
         raise TypeError(f"scale: expected a finite real number, got {scale!r}")
     return (float(scale) * np.eye(n)).astype(dtype)
@@ -109,17 +102,19 @@ def with_radius(W, rho: float) -> np.ndarray:
     singular value stays larger than rho.
     """
     W = as_float_array("W", W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"W: expected a square matrix of shape (n, n), got shape {W.shape}")
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.size == 0:
+        raise ValueError(f"W: expected a square matrix of shape (n, n) with n >= 1, got shape {_shape_str(W.shape)}")
     check_finite("W", W)
-    if isinstance(rho, bool) or not isinstance(rho, numbers.Real):
-        raise TypeError(f"rho: expected a real number, got {type(rho).__name__}")
-    if not (np.isfinite(rho) and rho >= 0):
-        raise ValueError(f"rho: expected a finite number >= 0, got {rho}")
+    rho = check_positive("rho", rho, allow_zero=True)
     current = float(np.max(np.abs(np.linalg.eigvals(W))))
     if current == 0:
         raise ValueError("W: has spectral radius 0 (it is nilpotent) and cannot be rescaled")
-    return W * np.asarray(rho / current, W.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below
+        scaled = W * np.asarray(rho / current, W.dtype)
+    if not np.all(np.isfinite(scaled)):
+        raise ValueError(f"rho: expected a radius for which W stays finite in {W.dtype}, got {rho} "
+                         f"(W has radius {current:.3g})")
+    return scaled
 
 
 def with_W_hh(params: Params, W_hh) -> Params:
@@ -136,13 +131,13 @@ def with_W_hh(params: Params, W_hh) -> Params:
     Params
         Sharing W_xh, W_hy, b_h and b_y with ``params``.
     """
-    if not isinstance(params, Params):
-        raise TypeError(f"params: expected Params, got {type(params).__name__}")
-    W_hh = as_float_array("W_hh", W_hh)
+    check_params(params)
+    given = W_hh.dtype if isinstance(W_hh, np.ndarray) and W_hh.dtype.kind == "f" else params.dtype
+    W_hh = as_float_array("W_hh", W_hh, dtype=params.dtype)  # integers and lists take the parameters' dtype
     n = params.n
     if W_hh.shape != (n, n):
-        raise ValueError(f"W_hh: expected shape (n, n) = ({n}, {n}) like params.W_hh, got {W_hh.shape}")
-    if W_hh.dtype != params.dtype:
-        raise ValueError(f"W_hh: expected dtype {params.dtype} like the other parameters, got {W_hh.dtype}")
+        raise ValueError(f"W_hh: expected shape (n, n) = ({n}, {n}) like params.W_hh, got {_shape_str(W_hh.shape)}")
+    if W_hh.dtype != params.dtype or given != params.dtype:
+        raise ValueError(f"W_hh: expected dtype {params.dtype} like the other parameters, got {given}")
     check_finite("W_hh", W_hh)
     return Params(params.W_xh, W_hh, params.W_hy, params.b_h, params.b_y)

@@ -15,7 +15,7 @@ Per-step costs:
 * ``"mse"``: C_t = 1/2 ||y_t - Y_t||^2, so dC_t/dy_t = y_t - Y_t.
 * ``"cross_entropy"``: C_t = -sum_j Y_j log y_j, for g = softmax only, and Y_t
   a probability vector (one-hot or soft).  Computed as -sum_j Y_j
-  log_softmax(o_t)_j, which stays finite for any logits.
+  log_softmax(o_t)_j, exact at any finite logits (terms with Y_j = 0 are 0).
 
 The output error e_t = J_g(o_t)^T dC/dy_t.  For softmax with cross-entropy
 it simplifies to e_t = y_t - Y_t, which is also the numerically safe way to
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import _shape_str, as_float_array, check_choice, check_finite
-from .activations import _log_softmax as log_softmax  # the kernel: o comes from the forward pass
+from .activations import _cross_entropy as cross_entropy  # the kernel: o comes from the forward pass
 from .activations import output_activation
 from .forward_pass import ForwardCache
 
@@ -91,7 +91,7 @@ def per_step_cost_tm(cache: ForwardCache, Y_tm: np.ndarray, loss: str) -> np.nda
     """C_t for t = 1..T, time-major (T, N)."""
     if loss == "mse":
         return 0.5 * np.sum((cache.y_tm[1:] - Y_tm) ** 2, axis=-1)
-    return -np.sum(Y_tm * log_softmax(cache.o_tm[1:]), axis=-1)
+    return cross_entropy(Y_tm, cache.o_tm[1:])  # -sum_j Y_j log_softmax(o_t)_j
 
 
 def per_step_cost(cache: ForwardCache, Y, *, loss: str = "mse") -> np.ndarray:

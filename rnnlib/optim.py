@@ -13,6 +13,10 @@ hyperparameters with two pure methods::
     state = opt.init(params)
     params, state = opt.update(params, grads, state)
 
+The state is the optimiser's own: None for gradient descent, which keeps
+none, and a :class:`MomentumState`, :class:`AdagradState` or
+:class:`AdamState` for the others; ``update`` refuses any other state by name.
+
 Updating the five arrays one by one is the same as updating v, because every
 rule acts entry by entry.
 
@@ -23,7 +27,7 @@ no longer the gradient of the cost, and a gradient check would (rightly) fail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -35,6 +39,9 @@ __all__ = [
     "Momentum",
     "Adagrad",
     "Adam",
+    "MomentumState",
+    "AdagradState",
+    "AdamState",
     "global_norm",
     "clip_by_global_norm",
     "clip_elementwise",
@@ -50,20 +57,34 @@ def _check_pair(params, grads):
             raise ValueError(f"grads.{name}: expected finite values, got NaN or inf (lower the learning rate or clip)")
 
 
-def _check_state(state, params, optimizer):
-    """The state must be what ``optimizer.init(params)`` returned (or a later update did)."""
-    want = "AdamState" if isinstance(optimizer, Adam) else "Params"
-    how = f"expected the {want} returned by {type(optimizer).__name__}.init(params) or .update"
-    if isinstance(optimizer, Adam):
-        if not isinstance(state, AdamState):
-            raise TypeError(f"state: {how}, got {type(state).__name__}")
-        check_int("state.step", state.step, minimum=0)
-        check_like_params("state.m", state.m, params)
-        check_like_params("state.v", state.v, params)
-    else:
-        if not isinstance(state, Params):
-            raise TypeError(f"state: {how}, got {type(state).__name__}")
-        check_like_params("state", state, params)
+def _check_state(state, params, optimizer, kind):
+    """The state must be what ``optimizer.init(params)`` returned (or a later update did).
+
+    ``kind`` is the optimiser's state class, or None for one that keeps no
+    state; a state of another optimiser is refused by name.
+    """
+    given = "the class " + state.__name__ if isinstance(state, type) else type(state).__name__
+    if kind is None:
+        if state is not None:
+            raise TypeError(f"state: expected None ({type(optimizer).__name__} keeps no state), got {given}")
+        return
+    if not isinstance(state, kind):
+        raise TypeError(
+            f"state: expected the {kind.__name__} returned by {type(optimizer).__name__}.init(params) or .update, "
+            f"got {given}"
+        )
+    for field in fields(state):
+        part = getattr(state, field.name)
+        if field.name == "step":
+            check_int("state.step", part, minimum=0)
+            continue
+        check_like_params(f"state.{field.name}", part, params)
+        if field.name in ("s", "v"):  # sums and running means of squares
+            for name, a in part.items():
+                if np.any(a < 0):
+                    raise ValueError(
+                        f"state.{field.name}.{name}: expected values >= 0 (squared gradients), got {a.min()}"
+                    )
 
 
 def _check_beta(name, beta):
@@ -94,7 +115,13 @@ class GradientDescent:
 
     def update(self, params: Params, grads: Params, state=None):
         _check_pair(params, grads)
-        return params.map(lambda v, dv: v - self.lr * dv, grads), state
+        _check_state(state, params, self, None)  # gradient descent keeps no state
+        return params.map(lambda v, dv: v - self.lr * dv, grads), None
+
+
+@dataclass(frozen=True)
+class MomentumState:
+    u: Params  # the velocity: a decaying sum of past gradients
 
 
 @dataclass(frozen=True)
@@ -107,14 +134,19 @@ class Momentum:
     def __post_init__(self):
         _set_floats(self, lr=check_positive("lr", self.lr), beta=_check_beta("beta", self.beta))
 
-    def init(self, params: Params):
-        return check_params(params).map(np.zeros_like)
+    def init(self, params: Params) -> MomentumState:
+        return MomentumState(check_params(params).map(np.zeros_like))
 
-    def update(self, params: Params, grads: Params, state: Params):
+    def update(self, params: Params, grads: Params, state: MomentumState):
         _check_pair(params, grads)
-        _check_state(state, params, self)
-        u = state.map(lambda u, dv: self.beta * u + dv, grads)
-        return params.map(lambda v, u: v - self.lr * u, u), u
+        _check_state(state, params, self, MomentumState)
+        u = state.u.map(lambda u, dv: self.beta * u + dv, grads)
+        return params.map(lambda v, u: v - self.lr * u, u), MomentumState(u)
+
+
+@dataclass(frozen=True)
+class AdagradState:
+    s: Params  # the sum of squared gradients so far
 
 
 @dataclass(frozen=True)
@@ -132,15 +164,15 @@ class Adagrad:
     def __post_init__(self):
         _set_floats(self, lr=check_positive("lr", self.lr), eps=check_positive("eps", self.eps))
 
-    def init(self, params: Params):
-        return check_params(params).map(np.zeros_like)
+    def init(self, params: Params) -> AdagradState:
+        return AdagradState(check_params(params).map(np.zeros_like))
 
-    def update(self, params: Params, grads: Params, state: Params):
+    def update(self, params: Params, grads: Params, state: AdagradState):
         _check_pair(params, grads)
-        _check_state(state, params, self)
-        s = state.map(lambda s, dv: s + dv * dv, grads)
+        _check_state(state, params, self, AdagradState)
+        s = state.s.map(lambda s, dv: s + dv * dv, grads)
         new = params.map(lambda v, dv, s: v - self.lr * dv / np.sqrt(s + self.eps), grads, s)
-        return new, s
+        return new, AdagradState(s)
 
 
 @dataclass(frozen=True)
@@ -174,7 +206,7 @@ class Adam:
 
     def update(self, params: Params, grads: Params, state: AdamState):
         _check_pair(params, grads)
-        _check_state(state, params, self)
+        _check_state(state, params, self, AdamState)
         t = state.step + 1
         b1, b2 = self.beta1, self.beta2
         m = state.m.map(lambda m, dv: b1 * m + (1 - b1) * dv, grads)

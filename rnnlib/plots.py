@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import _shape_str, as_float_array, check_finite, check_int, check_positive
+
 __all__ = ["use_book_style", "draw_unrolled", "plot_hidden_states", "plot_curves", "plot_sequence", "draw_backward"]
 
 #: colours used consistently across the book
@@ -38,6 +40,27 @@ def use_book_style() -> None:
         set_matplotlib_formats("png")
     except ImportError:  # pragma: no cover - outside Jupyter
         pass
+
+
+def _check_ax(ax):
+    """Raise TypeError unless ``ax`` is a matplotlib Axes."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        what = f"the class {ax.__name__}" if isinstance(ax, type) else type(ax).__name__
+        raise TypeError(f"ax: expected a matplotlib Axes (e.g. from plt.subplots()), got {what}")
+    return ax
+
+
+#: the most timesteps a diagram draws (one column each; the book draws 3)
+MAX_DRAWN_STEPS = 8
+
+
+def _check_steps(T) -> int:
+    T = check_int("T", T)
+    if T > MAX_DRAWN_STEPS:
+        raise ValueError(f"T: expected an integer in [1, {MAX_DRAWN_STEPS}] (one column per step), got {T}")
+    return T
 
 
 def _box(ax, xy, text, color, width=0.8, height=0.5):
@@ -73,8 +96,8 @@ def draw_unrolled(ax, T: int = 3):
     their weights.  In the folded picture the loop carries h_t out of the
     layer and back in as h_{t-1} of the next step.
     """
-    if T < 1:
-        raise ValueError(f"T: expected an integer >= 1, got {T}")
+    _check_ax(ax)
+    T = _check_steps(T)
     rows = {"y": 2.3, "h": 1.15, "x": 0.0}
     off = (0.45, 0)  # weight labels to the right of the vertical arrows
     # folded network on the left
@@ -121,10 +144,12 @@ def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = 
     h : ndarray of shape (T+1, n)
         Hidden states h_0, ..., h_T of one sequence.
     """
-    h = np.asarray(h)
-    if h.ndim != 2:
-        raise ValueError(f"h: expected shape (T+1, n) for one sequence, got {h.shape}")
-    vmax = float(np.max(np.abs(h))) if vmax is None else vmax
+    _check_ax(ax)
+    h = as_float_array("h", h)
+    if h.ndim != 2 or h.size == 0:
+        raise ValueError(f"h: expected shape (T+1, n) for one sequence, with T + 1, n >= 1, got {_shape_str(h.shape)}")
+    check_finite("h", h)
+    vmax = float(np.max(np.abs(h))) if vmax is None else check_positive("vmax", vmax)
     image = ax.imshow(h.T, aspect="auto", interpolation="nearest", vmin=-vmax, vmax=vmax, cmap="RdBu_r")
     ax.set_xlabel("timestep t")
     ax.set_ylabel("hidden unit i")
@@ -136,8 +161,33 @@ def plot_hidden_states(ax, h, *, title: str | None = None, vmax: float | None = 
 
 
 def plot_curves(ax, curves: dict, *, xlabel: str = "step", ylabel: str = "cost", log: bool = True):
-    """Line plot of several named curves (losses, gradient norms) against their index."""
+    """Line plot of several named curves (losses, gradient norms) against their index.
+
+    Parameters
+    ----------
+    curves : dict of label -> array_like of shape (L,)
+        One curve per entry, L >= 1 values each.  NaN marks a gap (a value
+        not to be drawn); inf is refused, and so is a value <= 0 on the log
+        scale (``log=True``), which the axis could not show.
+    """
+    _check_ax(ax)
+    if not isinstance(curves, dict):
+        raise TypeError(f"curves: expected a dict of label -> values, got {type(curves).__name__}")
+    checked = {}
     for label, values in curves.items():
+        name = f"curves[{label!r}]"
+        values = as_float_array(name, values)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"{name}: expected a 1-D array of shape (L,) with L >= 1, got {_shape_str(values.shape)}")
+        if np.any(np.isinf(values)):
+            raise ValueError(f"{name}: expected finite values or NaN for a gap, got inf at index "
+                             f"{int(np.argmax(np.isinf(values)))}")
+        if log and np.any(values <= 0):  # a log axis would leave them out without a word
+            i = int(np.argmax(values <= 0))
+            raise ValueError(f"{name}: expected values > 0 on a log scale (log=False draws them), "
+                             f"got {values[i]} at index {i}")
+        checked[label] = values
+    for label, values in checked.items():
         ax.plot(np.arange(len(values)), values, label=label, lw=1.4)
     if log:
         ax.set_yscale("log")
@@ -149,14 +199,34 @@ def plot_curves(ax, curves: dict, *, xlabel: str = "step", ylabel: str = "cost",
 
 
 def plot_sequence(ax, x=None, y=None, target=None, *, labels=("input", "output", "target")):
-    """One sequence against time: input x_t, output y_t and target for t = 1..T (1-D each)."""
+    """One sequence against time: input x_t, output y_t and target for t = 1..T.
+
+    Each of x, y, target is None or of shape (T,) or (T, 1) (one number per
+    step, as ``cache.y`` of a network with k = 1), with the same T.
+    """
+    _check_ax(ax)
+    given = {}
+    for name, values in (("x", x), ("y", y), ("target", target)):
+        if values is None:
+            continue
+        values = as_float_array(name, values)
+        if values.ndim == 2 and values.shape[1:] == (1,):
+            values = values[:, 0]
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"{name}: expected shape (T,) or (T, 1) with T >= 1, got {_shape_str(values.shape)}")
+        check_finite(name, values)
+        given[name] = values
+    lengths = {name: v.size for name, v in given.items()}
+    if len(set(lengths.values())) > 1:
+        first = next(iter(lengths))
+        other = next(name for name in lengths if lengths[name] != lengths[first])
+        raise ValueError(f"{other}: expected T = {lengths[first]} steps like {first}, got {lengths[other]}")
     for values, label, color, style in (
-        (x, labels[0], COLORS["x"], "-"),
-        (y, labels[1], COLORS["y"], "-"),
-        (target, labels[2], COLORS["target"], "--"),
+        (given.get("x"), labels[0], COLORS["x"], "-"),
+        (given.get("y"), labels[1], COLORS["y"], "-"),
+        (given.get("target"), labels[2], COLORS["target"], "--"),
     ):
         if values is not None:
-            values = np.asarray(values).reshape(-1)
             ax.plot(np.arange(1, values.size + 1), values, style, color=color, label=label, lw=1.4)
     ax.set_xlabel("timestep t")
     ax.legend()
@@ -171,8 +241,8 @@ def draw_backward(ax, T: int = 3):
     W_hh^T delta_{t+1} back from z_{t+1}; multiplying their sum by f'(z_t)
     gives delta_t at z_t.  delta_{T+1} = 0 closes the recursion.
     """
-    if T < 1:
-        raise ValueError(f"T: expected an integer >= 1, got {T}")
+    _check_ax(ax)
+    T = _check_steps(T)
     red, grey = COLORS["y"], "#9a9a9a"
     rows = {"x": 0.0, "z": 1.5, "h": 3.0, "o": 4.5, "C": 6.0}
     dx, w, hgt = 4.0, 1.0, 0.6

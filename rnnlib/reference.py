@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _shape_str, as_finite_array, as_float_array, check_finite
-from .activations import hidden_activation, output_activation, log_softmax
+from ._checks import _shape_str, as_finite_array, as_float_array, check_finite, check_shape
+from .activations import _cross_entropy, hidden_activation, output_activation
 from .forward_pass import as_sequences, check_params
-from .losses import check_loss
+from .losses import check_loss, check_targets
 from .params import Params
 
 __all__ = [
@@ -58,7 +58,7 @@ def forward_step_loops(params: Params, h_prev, x_t) -> np.ndarray:
     -----
     z_i = sum_j w_ij^(hh) h_j + sum_l w_il^(xh) x_l + b_i^(h), for i = 1..n.
     """
-    W_xh, W_hh, W_hy, b_h, b_y = params
+    W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
     n, m = params.n, params.m
     h_prev = _vector("h_prev", h_prev, n, "n", params.dtype)  # shape (n,)
     x_t = _vector("x_t", x_t, m, "m", params.dtype)  # shape (m,)
@@ -85,7 +85,8 @@ def _vector(name, a, size, symbol, dtype):
 
 
 def _one_sequence(params: Params, x) -> np.ndarray:
-    """``x`` as a float array of shape (T, m); ValueError naming ``x`` if not."""
+    """``x`` as a float array of shape (T, m); ValueError naming ``x`` (or ``params``) if not."""
+    check_params(params)
     x = as_float_array("x", x, dtype=params.dtype)
     if x.ndim != 2:
         raise ValueError(
@@ -100,11 +101,31 @@ def _padded(x):
     return np.vstack([np.full((1, x.shape[1]), np.nan, x.dtype), x])
 
 
+def _backward_inputs(params: Params, x, z, h, o, dC_dy):
+    """Check what a reference BPTT is given; return x, z, h, o, dC_dy with row t as time t.
+
+    z, h, o are the (T + 1)-row arrays of a forward pass over x (row 0 of z
+    and o is NaN: there is no z_0 or o_0); dC_dy has one row per step 1..T.
+    """
+    x = _one_sequence(params, x)  # (T, m), params checked
+    T, dtype = len(x), x.dtype
+    arrays = []
+    for name, a, size, symbol in (("z", z, params.n, "n"), ("h", h, params.n, "n"), ("o", o, params.k, "k")):
+        a = as_float_array(name, a, dtype=dtype)
+        check_shape(name, a, (T + 1, size), f"(T + 1, {symbol})", f" for T = {T} steps of x")
+        rows = a if name == "h" else np.vstack([np.zeros_like(a[:1]), a[1:]])  # row 0 may be NaN
+        check_finite(name, rows)
+        arrays.append(a.astype(dtype, copy=False))
+    dC_dy = as_finite_array("dC_dy", dC_dy, dtype=dtype, shape=(T, params.k), labels="(T, k)",
+                            why=f" for T = {T} steps of x")
+    return (_padded(x), *arrays, _padded(dC_dy.astype(dtype, copy=False)))
+
+
 def _cost_and_dC_dy(y, Yhat, o, loss):
     """Sum of C_t over t = 1..T and dC_t/dy_t, for one sequence (rows 1..T)."""
     if loss == "mse":
         return 0.5 * np.sum((y[1:] - Yhat) ** 2), y[1:] - Yhat
-    return -np.sum(Yhat * log_softmax(o[1:])), -Yhat / y[1:]
+    return np.sum(_cross_entropy(Yhat, o[1:])), -Yhat / y[1:]
 
 
 def forward_einsum(params: Params, x, f="tanh", g="softmax"):
@@ -124,14 +145,14 @@ def forward_einsum(params: Params, x, f="tanh", g="softmax"):
         (there is no z_0, o_0 or y_0).
     """
     f, g = hidden_activation(f), output_activation(g)  # names to functions
-    W_xh, W_hh, W_hy, b_h, b_y = params
+    W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
     x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
-    z = np.full((T + 1, n), np.nan)
-    h = np.zeros((T + 1, n))  # h[0] = 0: eq. (3.1)
-    o = np.full((T + 1, k), np.nan)
-    y = np.full((T + 1, k), np.nan)
+    z = np.full((T + 1, n), np.nan, x.dtype)
+    h = np.zeros((T + 1, n), x.dtype)  # h[0] = 0: eq. (3.1)
+    o = np.full((T + 1, k), np.nan, x.dtype)
+    y = np.full((T + 1, k), np.nan, x.dtype)
     for t in range(1, T + 1):
         z[t] = (  # eq. (3.2): sum over j and over l, i free
             np.einsum("ij,j->i", W_hh, h[t - 1])
@@ -169,12 +190,13 @@ def bptt_einsum(
     dC/dw_ij^(hh) = sum_t delta_i^(t) h_j^(t-1), and likewise for the others.
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
-    W_xh, W_hh, W_hy, b_h, b_y = params
-    x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
+    W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
+    # checked, and padded with a row for time 0 so that row t is time t
+    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
-    e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
+    e = np.full((T + 1, params.k), np.nan, x.dtype)
+    delta = np.zeros((T + 2, params.n), x.dtype)  # delta[T + 1] = 0
     for t in range(T, 0, -1):
         J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
         e[t] = np.einsum("j,ji->i", dC_dy[t], J)  # eq. (5.23)
@@ -197,14 +219,14 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
     as :func:`forward_einsum`: row t of each array is time t.
     """
     f, g = hidden_activation(f), output_activation(g)  # names to functions
-    W_xh, W_hh, W_hy, b_h, b_y = params
+    W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
     x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
-    z = np.full((T + 1, n), np.nan)
-    h = np.zeros((T + 1, n))  # h[0] = h_0 = 0: eq. (3.6)
-    o = np.full((T + 1, k), np.nan)
-    y = np.full((T + 1, k), np.nan)
+    z = np.full((T + 1, n), np.nan, x.dtype)
+    h = np.zeros((T + 1, n), x.dtype)  # h[0] = h_0 = 0: eq. (3.6)
+    o = np.full((T + 1, k), np.nan, x.dtype)
+    y = np.full((T + 1, k), np.nan, x.dtype)
     for t in range(1, T + 1):
         z[t] = W_hh @ h[t - 1] + W_xh @ x[t] + b_h  # eq. (3.7)
         h[t] = f(z[t])  # eq. (3.8)
@@ -227,12 +249,13 @@ def bptt_matrix(
     dC/dW_hy = sum_t e_t h_t^T, dC/db_h = sum_t delta_t, dC/db_y = sum_t e_t.
     """
     f_act, g_act = hidden_activation(f), output_activation(g)
-    W_xh, W_hh, W_hy, b_h, b_y = params
-    x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
+    W_xh, W_hh, W_hy, b_h, b_y = check_params(params)
+    # checked, and padded with a row for time 0 so that row t is time t
+    x, z, h, o, dC_dy = _backward_inputs(params, x, z, h, o, dC_dy)
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
-    e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
+    e = np.full((T + 1, params.k), np.nan, x.dtype)
+    delta = np.zeros((T + 2, params.n), x.dtype)  # delta[T + 1] = 0
     for t in range(T, 0, -1):
         e[t] = g_act.vjp(o[t], g_act(o[t]), dC_dy[t])  # eq. (5.23)
         dC_dh = W_hy.T @ e[t] + W_hh.T @ delta[t + 1]  # eq. (5.14)
@@ -287,10 +310,9 @@ def loss_and_grad_reference(params: Params, X, Y, *, loss="mse", f="tanh", g="so
     fwd, bwd = (forward_einsum, bptt_einsum) if form == "einsum" else (forward_matrix, bptt_matrix)
     X, batched = as_sequences(params, X)
     N, T, _ = X.shape
-    Y = np.asarray(Y, dtype=params.dtype)
+    shape, labels = ((N, T, params.k), "(N, T, k)") if batched else ((T, params.k), "(T, k)")
+    Y = check_targets(Y, shape, labels, loss, X.dtype, like=" like y")
     Y = Y if batched else Y[None]
-    if Y.shape != (N, T, params.k):
-        raise ValueError(f"Y: expected shape {(N, T, params.k)} like y, got {Y.shape}")
     total_C, total_grad = 0.0, None
     for i in range(N):
         x = X[i]

@@ -45,8 +45,20 @@ def test_vocabulary_round_trip():
 def test_streams():
     data = charlm.streams(np.arange(103), N=4, T=5)
     assert data.shape == (4, 25) and data[1, 0] == 25
-    with pytest.raises(charlm.CharLMError, match="the text has 20 characters, too few for one chunk: 4 streams .* at least 24"):
+    with pytest.raises(charlm.CharLMError, match=r"^indices: expected at least N \(T \+ 1\) = 24 codes .* got 20$"):
         charlm.streams(np.arange(20), N=4, T=5)
+    with pytest.raises(charlm.CharLMError, match="the text has 20 characters, too few for one chunk: 4 streams .* at least 24"):
+        charlm.start("ab" * 10, charlm.Settings(hidden=3, seq_length=5, batch=4))
+    with pytest.raises(TypeError, match=r"^indices: expected a 1-D array of integer codes, got 1-D float64$"):
+        charlm.streams(np.arange(30.0), N=4, T=5)  # it was cut into streams of floats
+
+
+def test_save_appends_npz_as_load_expects(tmp_path):
+    """save("model") wrote a file "model" that load("model") could not find (it looks for model.npz)."""
+    state = charlm.start("abcab" * 8, charlm.Settings(hidden=3, seq_length=2, batch=2))
+    charlm.save(tmp_path / "model", state)
+    assert (tmp_path / "model.npz").exists() and not (tmp_path / "model").exists()
+    assert charlm.load(tmp_path / "model").step == 0
 
 
 def test_training_lowers_the_loss():

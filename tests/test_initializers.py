@@ -100,7 +100,7 @@ def test_bad_input(call, error, message):
 
 def test_with_W_hh_bad_input(rng):
     p = rnnlib.init_params(3, 4, 2, rng=rng)
-    with pytest.raises(TypeError, match=r"params: expected Params, got dict"):
+    with pytest.raises(TypeError, match=r"params: expected rnnlib.Params, got dict"):
         init.with_W_hh({}, np.eye(4))
     with pytest.raises(ValueError, match=r"W_hh: expected shape \(n, n\) = \(4, 4\) like params.W_hh, got \(3, 3\)"):
         init.with_W_hh(p, np.eye(3))

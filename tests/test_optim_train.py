@@ -39,7 +39,7 @@ def test_adagrad_puts_eps_under_the_square_root_as_min_char_rnn():
     expected = 0.1 * 1e-5 / np.sqrt(1e-10 + 1e-8)  # 0.0995 lr, not the full lr
     np.testing.assert_allclose(step, expected, rtol=1e-12)
     assert np.all(step < 0.1 * 0.1)
-    np.testing.assert_allclose(rnnlib.vec(s), 1e-10, rtol=1e-12)
+    np.testing.assert_allclose(rnnlib.vec(s.s), 1e-10, rtol=1e-12)
 
 
 def test_adam_matches_its_definition(rng):

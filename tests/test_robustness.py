@@ -5,6 +5,8 @@ The property-based sweep over every public function is in
 test_public_api_properties.py.
 """
 
+import dataclasses
+import decimal
 import math
 import os
 
@@ -164,20 +166,68 @@ def test_update_refuses_wrong_state_and_params(problem):
     adam, momentum = rnnlib.Adam(), rnnlib.Momentum()
     with pytest.raises(TypeError, match=r"state: expected the AdamState returned by Adam.init\(params\)"):
         adam.update(params, grads, None)
-    with pytest.raises(TypeError, match=r"state: expected the AdamState .* got Params"):
+    with pytest.raises(TypeError, match=r"state: expected the AdamState .* got MomentumState"):
         adam.update(params, grads, momentum.init(params))
-    with pytest.raises(TypeError, match=r"state: expected the Params returned by Momentum.init\(params\).*AdamState"):
+    with pytest.raises(TypeError, match=r"state: expected the MomentumState returned by Momentum.init\(params\).*AdamState"):
         momentum.update(params, grads, adam.init(params))
-    with pytest.raises(TypeError, match=r"state: expected the Params returned by Adagrad.init"):
+    with pytest.raises(TypeError, match=r"state: expected the AdagradState returned by Adagrad.init"):
         rnnlib.Adagrad().update(params, grads, None)
     other = rnnlib.init_params(3, 5, 2, rng=0)
-    with pytest.raises(ValueError, match=r"state: expected \(m, n, k\) = \(3, 4, 2\) like params, got \(3, 5, 2\)"):
+    with pytest.raises(ValueError, match=r"state.u: expected \(m, n, k\) = \(3, 4, 2\) like params, got \(3, 5, 2\)"):
         momentum.update(params, grads, momentum.init(other))
     for opt in (rnnlib.GradientDescent(), momentum, rnnlib.Adagrad(), adam):
         with pytest.raises(TypeError, match="params: expected rnnlib.Params, got dict"):
             opt.init(dict(params.items()))
     with pytest.raises(ValueError, match=r"grads: expected dtype float64 like params, got float32"):
         rnnlib.GradientDescent().update(params, grads.astype(np.float32))
+
+
+OPTIMIZERS = (rnnlib.GradientDescent(), rnnlib.Momentum(), rnnlib.Adagrad(), rnnlib.Adam())
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=lambda o: type(o).__name__)
+def test_every_update_refuses_a_state_that_is_not_its_own(problem, opt):
+    """A state from another optimiser (or any for gradient descent, which keeps none) is refused by name."""
+    params, X, Y = problem
+    _, grads = rnnlib.loss_and_grad(params, X, Y)
+    own = type(opt).__name__
+    for other in OPTIMIZERS:
+        foreign = other.init(params)
+        if type(other) is type(opt):
+            new, state = opt.update(params, grads, foreign)  # its own state is used
+            assert type(state) is type(foreign) and new.dtype == params.dtype
+            continue
+        if foreign is None:  # gradient descent's "state"
+            with pytest.raises(TypeError, match=rf"^state: expected the {own}State returned by {own}.init"):
+                opt.update(params, grads, foreign)
+        else:
+            got = type(foreign).__name__
+            want = r"None \(GradientDescent keeps no state\)" if own == "GradientDescent" else f"the {own}State"
+            with pytest.raises(TypeError, match=rf"^state: expected {want}.*, got {got}$"):
+                opt.update(params, grads, foreign)
+    for wrong, name in ((params, "Params"), (rnnlib.Adam, "the class Adam"), ({"u": params}, "dict")):
+        with pytest.raises(TypeError, match=rf"^state: expected .*, got {name}$"):
+            opt.update(params, grads, wrong)
+
+
+def test_update_with_no_state_is_gradient_descent_only(problem):
+    params, X, Y = problem
+    _, grads = rnnlib.loss_and_grad(params, X, Y)
+    new, state = rnnlib.GradientDescent(lr=0.5).update(params, grads)  # chapter 6 calls it so
+    assert state is None
+    np.testing.assert_array_equal(new.W_hh, params.W_hh - 0.5 * grads.W_hh)
+
+
+@pytest.mark.parametrize("opt, part", [(rnnlib.Adagrad(), "s"), (rnnlib.Adam(), "v")])
+def test_negative_sums_of_squares_are_refused(problem, opt, part):
+    """A negative entry would make sqrt(s + eps) NaN and the parameters with it."""
+    params, X, Y = problem
+    _, grads = rnnlib.loss_and_grad(params, X, Y)
+    state = opt.init(params)
+    bad = getattr(state, part).map(lambda a: a - 1.0)
+    state = dataclasses.replace(state, **{part: bad})
+    with pytest.raises(ValueError, match=rf"^state.{part}.W_xh: expected values >= 0 \(squared gradients\), got -1.0$"):
+        opt.update(params, grads, state)
 
 
 def test_update_refuses_nan_params(problem):
@@ -289,14 +339,94 @@ def test_cost_gradient_y_is_zero_not_nan_after_underflow():
     np.testing.assert_allclose(d[:, 0], -1 / cache.y[:, 0])
 
 
-def test_cost_is_finite_at_extreme_logits():
+EXACT = decimal.Context(prec=60, Emax=10**6, Emin=-10**6)  # 60 digits, no overflow or underflow
+
+
+def _exact_float(x, dtype):
+    """A Decimal rounded to ``dtype``: +-inf beyond its range."""
+    if abs(x) > decimal.Decimal(float(np.finfo(dtype).max)):
+        return np.inf if x > 0 else -np.inf
+    return dtype(float(x))
+
+
+def _exact_log_softmax(o):
+    """log softmax(o) to 60 digits, as Decimals."""
+    o = [decimal.Decimal(float(v)) for v in o]
+    M = max(o)
+    L = EXACT.ln(sum((EXACT.exp(EXACT.subtract(v, M)) for v in o), decimal.Decimal(0)))
+    return [EXACT.subtract(EXACT.subtract(v, M), L) for v in o]
+
+
+EXTREME = {
+    np.float64: [[1e308, -1e308], [-1e308, 1e308, 0.0], [1e308, 5e307, -1e308], [1.7e308, -1.7e308, 1.7e308],
+                 [-1e308, -1e308], [8e307, -8e307], [3.0, -1e308]],
+    np.float32: [[3e38, -3e38], [-3e38, 3e38, 0.0], [3e38, 1.5e38, -3e38], [3.3e38, -3.3e38, 3.3e38],
+                 [-3e38, -3e38], [1.6e38, -1.6e38], [3.0, -3e38]],
+}
+TARGETS = {2: [[1, 0], [0, 1], [0.5, 0.5], [0.25, 0.75]], 3: [[1, 0, 0], [0, 0, 1], [0.5, 0, 0.5], [0.2, 0.3, 0.5]]}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log_softmax_is_exact_at_extreme_logits(dtype):
+    """Every entry within 2 ulp of the exact value; -inf exactly where that value is below the float range."""
+    eps = np.finfo(dtype).eps
+    for o in EXTREME[dtype]:
+        o = np.array(o, dtype)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow or NaN warning either
+            got = rnnlib.log_softmax(o)
+        assert got.dtype == dtype and not np.any(np.isnan(got))
+        for g, x in zip(got, _exact_log_softmax(o)):
+            want = _exact_float(x, dtype)
+            if np.isinf(want):
+                assert g == want, (o, g, x)
+            else:
+                assert abs(g - want) <= 2 * eps * abs(want) + np.finfo(dtype).tiny, (o, g, x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cross_entropy_is_exact_at_extreme_logits(dtype):
+    """C_t = -sum_j Y_j log y_j within 4 ulp of its exact value, for one-hot and soft targets."""
+    eps = np.finfo(dtype).eps
+    checked_beyond = 0
+    for o in EXTREME[dtype]:
+        o = np.array(o, dtype)
+        exact_log = _exact_log_softmax(o)
+        for Y in TARGETS[o.size]:
+            Y = np.array(Y, dtype)
+            cache = _cache_with_logits(o)  # T = 2 steps, both with logits o
+            x = -sum((EXACT.multiply(decimal.Decimal(float(y)), lp) for y, lp in zip(Y, exact_log) if y != 0),
+                     decimal.Decimal(0))
+            want = _exact_float(x, dtype)
+            two = _exact_float(2 * x, dtype)  # the cost C sums the two steps in dtype
+            # overflow may be reported only where the cost overflows; NaN never
+            with np.errstate(over="ignore" if np.isinf(two) else "raise", invalid="raise", divide="raise"):
+                C_t = rnnlib.per_step_cost(cache, np.stack([Y, Y]), loss="cross_entropy")
+                C = rnnlib.cost(cache, np.stack([Y, Y]), loss="cross_entropy")
+            assert C_t.dtype == dtype and not np.any(np.isnan(C_t))
+            if np.isinf(want):  # the cost itself is beyond the float range
+                assert np.all(C_t == np.inf) and C == np.inf, (o, Y, C_t, x)
+                continue
+            assert np.all(np.abs(C_t - want) <= 4 * eps * abs(want) + np.finfo(dtype).tiny), (o, Y, C_t, x)
+            assert C == (two if np.isinf(two) else pytest.approx(float(two), rel=8 * float(eps), abs=1e-300))
+            checked_beyond += any(np.isinf(_exact_float(lp, dtype)) for y, lp in zip(Y, exact_log) if y != 0)
+    assert checked_beyond >= 4  # finite costs with a log-probability below the float range were among the cases
+
+
+def test_cross_entropy_was_wrong_when_log_softmax_saturated():
+    """The old kernel saturated log y_j at -max: a soft target then gave 0.9e308 for an exact 1e308."""
+    o, Y = np.array([1e308, -1e308]), np.array([0.5, 0.5])
+    saturated = np.maximum(rnnlib.log_softmax(o), -np.finfo(float).max)
+    assert -np.sum(Y * saturated) == pytest.approx(0.5 * np.finfo(float).max)  # what it was: wrong
+    assert rnnlib.per_step_cost(_cache_with_logits(o), np.stack([Y, Y]), loss="cross_entropy")[0] == 1e308
+    with np.errstate(invalid="ignore"):  # why the cost does not go through log_softmax: 0 * -inf
+        assert np.isnan(-np.sum(np.array([1.0, 0.0]) * rnnlib.log_softmax(o)))
+
+
+def test_output_error_is_finite_at_extreme_logits():
     cache = _cache_with_logits(np.array([1e308, -1e308]))
     Y = np.array([[1.0, 0.0]] * 2)
     assert rnnlib.cost(cache, Y, loss="cross_entropy") == 0.0
-    assert np.all(np.isfinite(rnnlib.output_error(cache, Y, loss="cross_entropy")))
-    soft = rnnlib.cost(cache, np.full((2, 2), 0.5), loss="cross_entropy")
-    assert np.isfinite(soft) and soft > 1e307  # the log-probability -2e308 saturates at -1.8e308
-    assert np.all(np.isfinite(rnnlib.log_softmax(np.array([1e308, -1e308]))))
+    np.testing.assert_array_equal(rnnlib.output_error(cache, Y, loss="cross_entropy"), 0.0)
 
 
 @pytest.mark.parametrize("total", [0.2, 1.8])
@@ -478,3 +608,131 @@ def test_tasks_unchanged_by_the_index_type_and_one_hot_rewrite():
     np.testing.assert_array_equal(X[..., 0], u)
     assert np.all(X[np.arange(N), first, 1] == 1) and np.all(X[np.arange(N), second, 1] == 1)
     assert np.all(X[..., 1].sum(axis=1) == 2)
+
+
+# --- the rest of the public API: one test per defect the property specs found
+
+
+def test_reference_forms_check_their_inputs_and_keep_float32(rng):
+    from rnnlib import reference
+
+    params = rnnlib.init_params(3, 4, 2, rng=rng)
+    x, Y = rng.normal(size=(5, 3)), rnnlib.softmax(rng.normal(size=(5, 2)))
+    z, h, o, y = reference.forward_matrix(params, x)
+    p32 = params.astype(np.float32)
+    assert all(a.dtype == np.float32 for a in reference.forward_einsum(p32, x.astype(np.float32)))  # was float64
+    grads, e, delta = reference.bptt_matrix(p32, *(a.astype(np.float32) for a in (x, z, h, o, Y - 0.5)))
+    assert grads.dtype == e.dtype == delta.dtype == np.float32
+    bad = params.W_hh.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^params.W_hh: expected finite values"):  # it was used as given
+        reference.forward_step_loops(rnnlib.Params(params.W_xh, bad, params.W_hy, params.b_h, params.b_y),
+                                     np.zeros(4), x[0])
+    reference.bptt_einsum(params, x, z, h, o, Y - 0.5)  # row 0 of z and o is NaN: valid
+    z_bad = z.copy()
+    z_bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^z: expected finite values, got nan at index \(3, 1\)"):
+        reference.bptt_einsum(params, x, z_bad, h, o, Y - 0.5)
+    with pytest.raises(ValueError, match=r"^o: expected shape \(T \+ 1, k\) = \(6, 2\) for T = 5 steps of x, got \(5, 2\)"):
+        reference.bptt_matrix(params, x, z, h, o[1:], Y - 0.5)  # it was indexed out of step
+    with pytest.raises(ValueError, match=r"^dC_dy: expected shape \(T, k\) = \(5, 2\)"):
+        reference.bptt_matrix(params, x, z, h, o, (Y - 0.5)[:4])
+    with pytest.raises(ValueError, match=r"^Y: expected finite values"):  # it was passed along
+        reference.loss_and_grad_reference(params, x, np.full((5, 2), np.nan))
+
+
+def test_integers_beyond_the_index_range_are_refused_by_name():
+    """init_params(10**30, ...) raised numpy's "loop of ufunc does not support argument 0"."""
+    for call, name in ((lambda: rnnlib.init_params(10**30, 3, 1), "m"), (lambda: tasks.one_hot([0], 10**30), "k"),
+                       (lambda: tasks.sine_continuation(10**30, 3), "N")):
+        with pytest.raises(ValueError, match=rf"^{name}: expected an integer in \[1, \d+\], got 10{{30}}|"
+                                             rf"^{name}: expected an integer in \[1, \d+\], got 1000000000000000000000000000000$"):
+            call()
+
+
+def test_initializers_refuse_what_they_cannot_use(rng):
+    from rnnlib import initializers
+
+    with pytest.raises(ValueError, match=r"^W: expected a square matrix of shape \(n, n\) with n >= 1, got shape \(0, 0\)"):
+        initializers.with_radius(np.zeros((0, 0)), 1.0)  # numpy's "zero-size array to reduction" before
+    with pytest.raises(ValueError, match=r"^rho: expected a radius for which W stays finite in float64"):
+        initializers.with_radius(0.1 * np.eye(2), 1e308)  # it returned inf
+    with pytest.raises(TypeError, match=r"^dtype: expected a floating dtype"):
+        initializers.orthogonal(2, dtype="x")  # numpy's "data type 'x' not understood" before
+    params = rnnlib.init_params(2, 3, 1, rng=rng)
+    nan = rnnlib.Params(np.full((3, 2), np.nan), params.W_hh, params.W_hy, params.b_h, params.b_y)
+    with pytest.raises(ValueError, match=r"^params.W_xh: expected finite values"):
+        initializers.with_W_hh(nan, np.eye(3))  # NaN parameters passed through
+
+
+def test_figures_refuse_what_they_would_draw_wrongly():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib import plots
+
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match=r"^y: expected shape \(T,\) or \(T, 1\) with T >= 1, got \(3, 2\)"):
+            plots.plot_sequence(ax, x=[1.0, 2.0, 3.0], y=np.zeros((3, 2)))  # it was flattened to 6 points
+        with pytest.raises(ValueError, match=r"^target: expected T = 3 steps like x, got 4"):
+            plots.plot_sequence(ax, x=[1.0, 2.0, 3.0], target=[1.0, 2.0, 3.0, 4.0])
+        with pytest.raises(ValueError, match=r"^curves\['cost'\]: expected finite values or NaN for a gap, got inf"):
+            plots.plot_curves(ax, {"cost": [1.0, np.inf]})
+        plots.plot_curves(ax, {"cost": [1.0, np.nan, 0.5]})  # a gap, as chapter 8 draws
+        with pytest.raises(ValueError, match=r"^curves\['norm'\]: expected values > 0 on a log scale .* got 0.0 at index 1"):
+            plots.plot_curves(ax, {"norm": [1.0, 0.0]})  # the log axis left the 0 out without a word
+        plots.plot_curves(ax, {"norm": [1.0, 0.0]}, log=False)
+        with pytest.raises(TypeError, match=r"^ax: expected a matplotlib Axes"):
+            plots.draw_unrolled(fig, T=3)
+        with pytest.raises(ValueError, match=r"^T: expected an integer in \[1, 8\]"):
+            plots.draw_backward(ax, T=10**6)  # it began drawing a million columns
+        with pytest.raises(ValueError, match=r"^h: expected finite values"):
+            plots.plot_hidden_states(ax, [[0.0, np.nan]])
+    finally:
+        plt.close(fig)
+
+
+def test_charlm_checks_its_state_and_model():
+    from rnnlib import charlm
+
+    state = charlm.start("abcab cabba" * 3, charlm.Settings(hidden=3, seq_length=2, batch=2))
+    p32 = state.params.astype(np.float32)
+    with pytest.raises(ValueError, match=r"^state.params: expected float64 parameters"):  # grads mismatch deep inside
+        charlm.train(dataclasses.replace(state, params=p32), "abcab", 1)
+    with pytest.raises(ValueError, match=r"^state.h: expected shape \(N, n\) = \(2, 3\)"):
+        charlm.train(dataclasses.replace(state, h=np.zeros(3)), "abcab cabba" * 3, 1)
+    with pytest.raises(TypeError, match=r"^vocab: expected rnnlib.charlm.Vocabulary, got str"):
+        charlm.evaluate(state.params, "abc", "abc")  # AttributeError before
+    with pytest.raises(charlm.CharLMError, match=r"^params: expected m = k = 3"):
+        charlm.evaluate(state.params, charlm.Vocabulary("abc"), "abc")  # X's shape was blamed
+    with pytest.raises(ValueError, match=r"^chars: expected distinct characters in sorted order, got 'ba'"):
+        charlm.Vocabulary("ba")
+    with pytest.raises(ValueError, match=r"^indices: expected codes in \[0, 2\], got \[-1, 0\]"):
+        charlm.Vocabulary("abc").decode([0, -1])  # it gave "ac": -1 wrapped to the last character
+    assert charlm.Vocabulary("abc").decode([]) == "" and charlm.sample(state.params, state.vocab, length=0) == ""
+
+
+def test_horizon_setups_and_budgets_are_checked():
+    from rnnlib import horizon
+
+    with pytest.raises(ValueError, match=r"^batch_size: expected an integer >= 1, got 0"):
+        horizon.RecallSetup(batch_size=0)  # ZeroDivisionError in recall_run before
+    with pytest.raises(ValueError, match=r"^batch_size: expected at most N_train = 4, got 8"):
+        horizon.AddingSetup(N_train=4, batch_size=8)
+    with pytest.raises(TypeError, match=r"^budgets: expected a sequence of integers, got int"):
+        horizon.adding_run(3, seed=0, budgets=2, setup=horizon.AddingSetup(n=2, N_train=4, N_test=2, batch_size=2))
+
+
+def test_workbook_check_and_glue_name_bad_arguments():
+    from rnnlib import workbook
+    from rnnlib.display import glue
+
+    with pytest.raises(ValueError, match=r"^name: expected one of 'forward_step'"):
+        workbook.check(["vec"], lambda v: v)  # "unhashable type: 'list'" before
+    with pytest.raises(ValueError, match=r"^value: expected a finite number, got nan"):
+        glue("loss", float("nan"), display=False)  # the prose would have read "nan"
+    with pytest.raises(TypeError, match=r"^name: expected a non-empty str, got int"):
+        glue(3, 1.0, display=False)

@@ -470,7 +470,7 @@ def test_changed_input_is_reported():
 
 
 def test_unknown_exercise_raises():
-    with pytest.raises(ValueError, match="name: expected one of forward_step"):
+    with pytest.raises(ValueError, match="name: expected one of 'forward_step'"):
         check("nope", lambda: None)
 
 

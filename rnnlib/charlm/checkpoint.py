@@ -16,10 +16,10 @@ from dataclasses import asdict, fields
 import numpy as np
 
 from .. import io as rio
-from .._checks import check_finite
-from ..optim import AdamState
+from .._checks import check_finite, npz_path
+from ..optim import AdagradState, AdamState
 from ..params import NAMES, Params
-from .model import CharLMError, Settings, TrainState, Vocabulary
+from .model import CharLMError, Settings, TrainState, Vocabulary, _check_train_state
 
 __all__ = ["save", "load"]
 
@@ -30,7 +30,7 @@ def _opt_arrays(opt_state) -> dict:
         for prefix, p in (("adam_m", opt_state.m), ("adam_v", opt_state.v)):
             arrays.update({f"{prefix}_{name}": a for name, a in p.items()})
         return arrays
-    return {f"adagrad_s_{name}": a for name, a in opt_state.items()}
+    return {f"adagrad_s_{name}": a for name, a in opt_state.s.items()}
 
 
 def _opt_state(settings: Settings, arrays: dict):
@@ -39,7 +39,7 @@ def _opt_state(settings: Settings, arrays: dict):
 
     if settings.optimizer == "adam":
         return AdamState(int(arrays["adam_step"]), params("adam_m"), params("adam_v"))
-    return params("adagrad_s")
+    return AdagradState(params("adagrad_s"))
 
 
 def save(path, state: TrainState) -> None:
@@ -47,7 +47,11 @@ def save(path, state: TrainState) -> None:
 
     The arrays go to a temporary file first, which then replaces ``path`` in
     one operation; an interruption (Ctrl-C) leaves ``path`` as it was.
+    Like :func:`rnnlib.save_params`, it appends .npz to a ``path`` without
+    it, so that ``load(path)`` finds the file.
     """
+    path = npz_path("path", path)
+    _check_train_state(state)
     extra = {f"setting_{key}": np.array(value) for key, value in asdict(state.settings).items()}
     extra.update(_opt_arrays(state.opt_state))
     extra.update({f"extra_{key}": np.array(value, dtype=np.float64) for key, value in state.extra.items()})
@@ -100,7 +104,7 @@ def _read(path) -> TrainState:
     if settings.optimizer == "adam":
         groups.update(adam_m_=opt_state.m, adam_v_=opt_state.v)
     else:
-        groups["adagrad_s_"] = opt_state
+        groups["adagrad_s_"] = opt_state.s
     for prefix, group in groups.items():
         for name, a in group.items():
             if a.shape != shapes[name] or a.dtype.kind != "f":
@@ -138,6 +142,7 @@ def load(path) -> TrainState:
         holds arrays of the wrong shape, dtype or with NaN or inf; the
         message is one line naming the file and the first problem found.
     """
+    npz_path("path", path)  # a str or os.PathLike, or a TypeError naming it
     try:
         return _read(path)
     except FileNotFoundError:

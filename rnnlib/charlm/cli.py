@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import numbers
 import os
 import shutil
 import sys
@@ -29,6 +30,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
+from .._checks import as_float_array
 from .checkpoint import load, save
 from .model import CharLMError, Diverged, Settings, TrainState, evaluate, sample, start, train
 
@@ -71,6 +73,9 @@ class Schedule:
 
 def perplexity_text(loss: float) -> str:
     """exp(loss) formatted for a person, for any loss: no overflow, never hundreds of digits."""
+    if isinstance(loss, (bool, np.bool_)) or not isinstance(loss, numbers.Real):
+        raise TypeError(f"loss: expected a number, got {type(loss).__name__} {loss!r:.40}")
+    loss = float(loss)
     if math.isnan(loss):
         return "nan"
     if loss > 709.0:  # exp overflows a float64 just above 709.78
@@ -84,9 +89,18 @@ def _nats(loss: float) -> str:
 
 
 def smoothed_loss(losses, previous: float | None = None) -> float | None:
-    """Exponential moving average (factor 0.98) of ``losses``, continuing from ``previous``."""
+    """Exponential moving average (factor 0.98) of ``losses``, continuing from ``previous``.
+
+    ``losses`` is a sequence of numbers (shape (L,)); NaN or inf (a diverged
+    step) passes into the average, which the display then shows as such.
+    """
+    values = as_float_array("losses", losses)
+    if values.ndim != 1:
+        raise ValueError(f"losses: expected a 1-D sequence of shape (L,), got shape {values.shape}")
+    if previous is not None and (isinstance(previous, (bool, np.bool_)) or not isinstance(previous, numbers.Real)):
+        raise TypeError(f"previous: expected a number or None, got {type(previous).__name__}")
     running = previous
-    for loss in losses:
+    for loss in values.tolist():
         running = loss if running is None else SMOOTHING * running + (1 - SMOOTHING) * loss
     return running
 
@@ -146,6 +160,8 @@ def _say(text: str) -> None:
 
 def read_text(path, what: str = "corpus") -> str:
     """The content of a UTF-8 text file; CharLMError naming ``what`` and the file otherwise."""
+    if not isinstance(path, (str, os.PathLike)):  # an int would be read as an open file descriptor
+        raise TypeError(f"path: expected a str or os.PathLike file name, got {type(path).__name__}")
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._checks import as_rng, check_choice, check_int, check_positive
+from .._checks import _shape_str, as_finite_array, as_rng, check_choice, check_int, check_params, check_positive
 from ..activations import log_softmax, softmax
 from ..backprop import loss_grad_and_state
 from ..forward_pass import forward
 from ..optim import Adagrad, Adam, clip_by_global_norm
 from ..params import Params, init_params
+from ..tasks import one_hot
 
 __all__ = [
     "CharLMError", "Diverged", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample",
@@ -57,6 +58,12 @@ class Vocabulary:
 
     chars: str
 
+    def __post_init__(self):
+        if not isinstance(self.chars, str):
+            raise TypeError(f"chars: expected a str of characters, got {type(self.chars).__name__}")
+        if not self.chars or list(self.chars) != sorted(set(self.chars)):
+            raise ValueError(f"chars: expected distinct characters in sorted order, got {self.chars[:40]!r}")
+
     @classmethod
     def from_text(cls, text: str) -> "Vocabulary":
         if not text:
@@ -77,11 +84,19 @@ class Vocabulary:
         return np.fromiter((lookup[c] for c in text), dtype=np.intp, count=len(text))
 
     def decode(self, indices) -> str:
-        return "".join(self.chars[i] for i in indices)
+        """The text of a 1-D array of codes in [0, size)."""
+        codes = np.asarray(indices)
+        if codes.shape == (0,):  # an empty list is float64 to numpy
+            return ""
+        if codes.dtype.kind not in "iu" or codes.ndim != 1:
+            raise TypeError(f"indices: expected a 1-D array of integer codes, got {codes.ndim}-D {codes.dtype}")
+        if codes.size and (codes.min() < 0 or codes.max() >= self.size):  # -1 would wrap to the last character
+            raise ValueError(f"indices: expected codes in [0, {self.size - 1}], got [{codes.min()}, {codes.max()}]")
+        return "".join(self.chars[i] for i in codes.tolist())
 
     def one_hot(self, indices) -> np.ndarray:
         """One-hot rows: shape indices.shape + (size,)."""
-        return np.eye(self.size)[np.asarray(indices)]
+        return one_hot(indices, self.size)
 
 
 @dataclass(frozen=True)
@@ -116,11 +131,43 @@ class TrainState:
     params: Params
     vocab: Vocabulary
     settings: Settings
-    opt_state: object  # AdamState or Params (Adagrad's running sums)
+    opt_state: object  # AdamState or AdagradState (Adagrad's running sums)
     h: np.ndarray  # (N, n): the hidden state carried into the next chunk
     step: int = 0
     losses: list = field(default_factory=list)  # cost per character of every step so far
     extra: dict = field(default_factory=dict)  # name -> number: the command line's own records, saved alongside
+
+
+def _check_text(name, text):
+    if not isinstance(text, str):
+        raise TypeError(f"{name}: expected a str, got {type(text).__name__}")
+
+
+def _check_model(params, vocab):
+    """params: finite Params with m = k = the vocabulary's size."""
+    check_params(params)
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab: expected rnnlib.charlm.Vocabulary, got {type(vocab).__name__}")
+    if params.m != vocab.size or params.k != vocab.size:
+        raise CharLMError(f"params: expected m = k = {vocab.size} (the vocabulary's size), "
+                          f"got m = {params.m}, k = {params.k}")
+
+
+def _check_train_state(state):
+    """A TrainState whose parameters, carried state h and vocabulary agree."""
+    if not isinstance(state, TrainState):
+        raise TypeError(f"state: expected rnnlib.charlm.TrainState (from start or load), got {type(state).__name__}")
+    check_params(state.params, "state.params")
+    if state.params.dtype != np.float64:  # the one-hot inputs are float64, and so is every gradient
+        raise ValueError(f"state.params: expected float64 parameters (as start makes them), got {state.params.dtype}")
+    if not isinstance(state.vocab, Vocabulary) or not isinstance(state.settings, Settings):
+        raise TypeError("state: expected a Vocabulary in state.vocab and Settings in state.settings, got "
+                        f"{type(state.vocab).__name__} and {type(state.settings).__name__}")
+    V, n, N = state.vocab.size, state.settings.hidden, state.settings.batch
+    if (state.params.m, state.params.n, state.params.k) != (V, n, V):
+        raise ValueError(f"state.params: expected (m, n, k) = {(V, n, V)} from the vocabulary and settings, "
+                         f"got {(state.params.m, state.params.n, state.params.k)}")
+    as_finite_array("state.h", state.h, shape=(N, n), labels="(N, n)", why=" (settings.batch, settings.hidden)")
 
 
 def streams(indices: np.ndarray, N: int, T: int) -> np.ndarray:
@@ -136,20 +183,34 @@ def streams(indices: np.ndarray, N: int, T: int) -> np.ndarray:
     CharLMError
         If a stream would be shorter than one chunk of T inputs plus its target.
     """
+    N, T = check_int("N", N), check_int("T", T)
+    indices = np.asarray(indices)
+    if indices.dtype.kind not in "iu" or indices.ndim != 1:
+        raise TypeError(f"indices: expected a 1-D array of integer codes, got {indices.ndim}-D {indices.dtype}")
     L = len(indices) // N
     if L < T + 1:
+        raise CharLMError(f"indices: expected at least N (T + 1) = {N * (T + 1)} codes for {N} streams of {T} "
+                          f"inputs plus one target, got {len(indices)}")
+    return indices[: N * L].reshape(N, L)
+
+
+def _check_length(text: str, N: int, T: int) -> None:
+    """The text is long enough for one chunk of every stream (said in the command line's terms)."""
+    if len(text) // N < T + 1:
         raise CharLMError(
-            f"the text has {len(indices)} characters, too few for one chunk: {N} streams of "
+            f"the text has {len(text)} characters, too few for one chunk: {N} streams of "
             f"{T} characters plus one target need at least {N * (T + 1)}; use a longer text or "
             f"smaller --batch / --seq-length"
         )
-    return indices[: N * L].reshape(N, L)
 
 
 def start(text: str, settings: Settings) -> TrainState:
     """A fresh training state for ``text``."""
+    _check_text("text", text)
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings: expected rnnlib.charlm.Settings, got {type(settings).__name__}")
     vocab = Vocabulary.from_text(text)
-    streams(vocab.encode(text), settings.batch, settings.seq_length)  # fail early if too short
+    _check_length(text, settings.batch, settings.seq_length)  # fail early if too short
     params = init_params(vocab.size, settings.hidden, vocab.size, rng=settings.seed)
     opt_state = settings.make_optimizer().init(params)
     return TrainState(params, vocab, settings, opt_state, np.zeros((settings.batch, settings.hidden)))
@@ -168,11 +229,14 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     Diverged
         As soon as a step's loss, gradient or updated parameters are not finite.
     """
+    _check_train_state(state)
+    _check_text("text", text)
     steps = check_int("steps", steps, minimum=0)
     vocab, s = state.vocab, state.settings
     new = sorted(set(text) - set(vocab.chars))
     if new:
         raise CharLMError(f"the text does not fit the model's vocabulary: it has characters the model has never seen, {''.join(new)!r}")
+    _check_length(text, s.batch, s.seq_length)
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
     optimizer = s.make_optimizer()
@@ -210,6 +274,8 @@ def evaluate(params: Params, vocab: Vocabulary, text: str, *, chunk: int = 10_00
     result is the same up to the order of the summation.
     """
     chunk = check_int("chunk", chunk)
+    _check_model(params, vocab)
+    _check_text("text", text)
     if len(text) < 2:
         raise CharLMError("the text needs at least two characters: one to read and one to predict")
     codes = vocab.encode(text)
@@ -234,8 +300,8 @@ def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float
     length = check_int("length", length, minimum=0)
     temperature = check_positive("temperature", temperature)
     rng = as_rng(rng)
-    if params.m != vocab.size or params.k != vocab.size:
-        raise CharLMError(f"the parameters expect {params.m} characters, the vocabulary has {vocab.size}")
+    _check_model(params, vocab)
+    _check_text("prime", prime)
     h = np.zeros(params.n)
     out = []
     if prime:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_choice
 from ..params import Params
 from .exercises import EXERCISES, PARAM_NAMES, PARAM_SHAPES
 from .mistakes import MISTAKES
@@ -238,8 +239,7 @@ def check(name, fn) -> Report:
     None, wrong types and shapes, NaN and changed inputs are reported, never
     raised.  Only an unknown ``name`` raises (ValueError).
     """
-    if name not in EXERCISES:
-        raise ValueError(f"name: expected one of {', '.join(EXERCISES)}, got {name!r}")
+    check_choice("name", name, tuple(EXERCISES))  # a str key, or a ValueError naming it
     ex = EXERCISES[name]
 
     def report(status, message, mistake=None, candidates=()):
