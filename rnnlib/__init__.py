@@ -11,6 +11,7 @@ Modules, one per concept:
 - :mod:`rnnlib.forward_pass`: the forward pass (matrix form, batched)
 - :mod:`rnnlib.losses`: the cost and the output error e_t
 - :mod:`rnnlib.backprop`: backpropagation through time and ``loss_and_grad``
+- :mod:`rnnlib.gru`: the gated recurrent unit (GRU): parameters, forward pass, BPTT
 - :mod:`rnnlib.reference`: slow element-wise (einsum) and per-sequence references
 - :mod:`rnnlib.gradcheck`: finite-difference gradient checks
 - :mod:`rnnlib.broken`: deliberately wrong gradients, for the checks to catch
@@ -29,6 +30,7 @@ Modules, one per concept:
 """
 
 from . import broken, reference, tasks
+from . import gru
 from . import workbook
 from .activations import log_softmax, sigmoid, softmax
 from .backprop import Signals, backward, bptt, gradients, loss_and_grad
@@ -46,6 +48,7 @@ __all__ = [
     "broken",
     "reference",
     "tasks",
+    "gru",
     "Params",
     "init_params",
     "num_params",
