@@ -512,13 +512,15 @@ def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignal
     np.matmul(e[1:].reshape(T * N, -1), W_hy, out=eps[1:].reshape(T * N, n))  # W_hy^T e_t for every t
     for t in range(T, 0, -1):
         if t < T:
-            eps[t] += back  # + what step t+1 sent back
-        d_z, d_r, d_h = delta[t, :, :n], delta[t, :, n : 2 * n], delta[t, :, 2 * n :]
-        np.multiply(eps[t] * (1 - z[t]), 1 - cand[t] ** 2, out=d_h)  # through h~_t = tanh(a^h_t)
-        np.multiply(eps[t] * (h[t - 1] - cand[t]), z[t] * (1 - z[t]), out=d_z)  # through z_t
-        rh = d_h @ W_hh  # W_hh^T delta^h_t: dC/d(r_t * h_{t-1})
-        np.multiply(rh * h[t - 1], r[t] * (1 - r[t]), out=d_r)  # through r_t
-        back = eps[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr  # the four paths into h_{t-1}
+            eps[t] += back  # + what step t+1 sent back, eq. (gru-eps)
+        d_z, d_r, d_h = np.split(delta[t], 3, axis=-1)  # views into delta
+        # through h~_t = tanh(a^h_t) and through z_t, eq. (gru-delta-hz)
+        np.multiply(eps[t] * (1 - z[t]), 1 - cand[t] ** 2, out=d_h)
+        np.multiply(eps[t] * (h[t - 1] - cand[t]), z[t] * (1 - z[t]), out=d_z)
+        rh = d_h @ W_hh  # W_hh^T delta^h_t = dC/d(r_t * h_{t-1})
+        np.multiply(rh * h[t - 1], r[t] * (1 - r[t]), out=d_r)  # (gru-delta-r)
+        # the four paths into h_{t-1}, eq. (gru-eps)
+        back = eps[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr
     eps[0] = back  # dC/dh_0
     return GRUSignals(e, eps, delta, cache)
 
