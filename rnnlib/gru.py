@@ -233,7 +233,9 @@ def init_params(m: int, n: int, k: int, *, rng=None, dtype=np.float64) -> GRUPar
     total = num_params(m, n, k)  # checks m, n, k
     m, n, k = int(m), int(n), int(k)
     if total > 2**31:
-        raise ValueError(f"m, n, k: expected at most 2**31 parameters in all, got {total} for m = {m}, n = {n}, k = {k}")
+        raise ValueError(
+            f"m, n, k: expected at most 2**31 parameters in all, got {total} for m = {m}, n = {n}, k = {k}"
+        )
     dtype = check_float_dtype("dtype", dtype)
     rng = as_rng(rng)
 
@@ -416,7 +418,9 @@ def forward(params: GRUParams, X, *, g: str = "softmax", h0=None) -> GRUCache:
     n, k = params.n, params.k
     initial = _initial_state(params, h0, N, batched, X.dtype)
     W_x, b, W_hzr, W_hh, W_hy, b_y = _stacked(params, X.dtype)
-    x, h, gates, o, y = empty_buffers(X.dtype, (T, N, m), (T + 1, N, n), (T + 1, N, 3 * n), (T + 1, N, k), (T + 1, N, k))
+    x, h, gates, o, y = empty_buffers(
+        X.dtype, (T, N, m), (T + 1, N, n), (T + 1, N, 3 * n), (T + 1, N, k), (T + 1, N, k)
+    )
     x[...] = np.swapaxes(X, 0, 1)  # time-major: x[t - 1] holds x_t
     gates[0] = o[0] = y[0] = np.nan  # there is no z_0, r_0, h~_0, o_0, y_0
     h[0] = 0.0 if initial is None else initial
@@ -559,7 +563,9 @@ def backward(params: GRUParams, cache: GRUCache, dC_dy=None, *, e=None) -> GRUSi
     name, given = ("e", e) if e is not None else ("dC_dy", dC_dy)
     a = as_float_array(name, given, dtype=cache.dtype)
     if a.shape != cache.y.shape:
-        raise ValueError(f"{name}: expected shape {labels} = {_shape_str(cache.y.shape)} like y, got {_shape_str(a.shape)}")
+        raise ValueError(
+            f"{name}: expected shape {labels} = {_shape_str(cache.y.shape)} like y, got {_shape_str(a.shape)}"
+        )
     check_finite(name, a)
     a = a.astype(cache.dtype, copy=False)
     a = np.swapaxes(a, 0, 1) if cache.batched else a[:, None, :]

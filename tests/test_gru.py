@@ -332,8 +332,9 @@ def test_bad_cache_and_signals_are_refused_by_name(rng):
         gru.backward(params, cache, Y, e=Y)
     with pytest.raises(ValueError, match=r"^e: expected shape \(N, T, k\) = \(2, 3, 2\) like y"):
         gru.backward(params, cache, e=Y[0])
+    rnn = rnnlib.init_params(2, 3, 2)
     with pytest.raises(TypeError, match="^signals: expected the GRUSignals"):
-        gru.gradients(cache, rnnlib.backward(rnnlib.init_params(2, 3, 2), rnnlib.forward(rnnlib.init_params(2, 3, 2), X), Y))
+        gru.gradients(cache, rnnlib.backward(rnn, rnnlib.forward(rnn, X), Y))
     with pytest.raises(TypeError, match="^cache: expected the GRUCache"):
         gru.cost(rnnlib.forward(rnnlib.init_params(2, 3, 2), X), Y)
 
@@ -374,3 +375,25 @@ def test_one_step_hides_the_missing_direct_path(rng):
     """With T = 1 nothing flows back into h_0, so only a longer sequence exposes the dropped path."""
     params, X, Y = problem(rng, 2, 1, 2, 3, 2)
     assert grad_check(params, X, Y, grad_fn=broken.gru_no_direct_path) < 1e-7
+
+
+# --- the figure ----------------------------------------------------------------------
+
+
+def test_draw_gru_cell():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib import plots
+
+    fig, ax = plt.subplots()
+    try:
+        assert plots.draw_gru_cell(ax) is ax
+        labels = [t.get_text() for t in ax.texts]
+        for symbol in (r"$\mathbf{h}_{t-1}$", r"$\mathbf{h}_t$", r"$\mathbf{z}_t$", r"$\mathbf{r}_t$",
+                       r"$\tilde{\mathbf{h}}_t$", r"$W_{hh}$", r"$\tanh$", r"$1-$"):
+            assert symbol in labels, symbol
+        assert labels.count(r"$\sigma$") == 2 and labels.count(r"$\odot$") == 3  # two gates, three products
+    finally:
+        plt.close(fig)
