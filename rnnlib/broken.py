@@ -104,7 +104,7 @@ VARIANTS = {
 #                         pass computes W_hh (r_t * h_{t-1})
 # ``gru_swapped_update``  delta^z_t with (h~_t - h_{t-1}) for (h_{t-1} - h~_t): the other
 #                         convention, h_t = (1 - z_t) h_{t-1} + z_t h~_t, in the backward pass
-# ``gru_no_direct_path``  the path eps_t * z_t from h_t straight back to h_{t-1} dropped
+# ``gru_no_direct_path``  the path delta^h_t * z_t from h_t straight back to h_{t-1} dropped
 # ======================  ===================================================================
 #
 # One routine with one switch per mistake around rnnlib.gru's forward pass and
@@ -120,30 +120,30 @@ def _gru_loss_and_grad_variant(params, X, Y, *, loss, g, h0=None, reset_after=Fa
     T, N, n = cache.T, cache.N, params.n
     h, z, r, cand = cache.h_tm, cache.z_tm, cache.r_tm, cache.h_tilde_tm
     p = params.astype(cache.dtype)
-    eps = np.empty((T + 1, N, n), cache.dtype)
+    dh = np.empty((T + 1, N, n), cache.dtype)
     delta = np.full((T + 1, N, 3 * n), np.nan, cache.dtype)
-    eps[1:] = e[1:] @ p.W_hy
+    dh[1:] = e[1:] @ p.W_hy
     back = 0.0
     for t in range(T, 0, -1):
-        eps[t] += back
-        d_h = eps[t] * (1 - z[t]) * (1 - cand[t] ** 2)
+        dh[t] += back
+        d_ht = dh[t] * (1 - z[t]) * (1 - cand[t] ** 2)
         sign = -1.0 if swapped_update else 1.0  # BUG if -1: the other convention's derivative
-        d_z = sign * eps[t] * (h[t - 1] - cand[t]) * z[t] * (1 - z[t])
+        d_z = sign * dh[t] * (h[t - 1] - cand[t]) * z[t] * (1 - z[t])
         if reset_after:  # BUG: differentiates r_t * (W_hh h_{t-1})
-            d_r = d_h * (h[t - 1] @ p.W_hh.T) * r[t] * (1 - r[t])
-            through_cand = (d_h * r[t]) @ p.W_hh
+            d_r = d_ht * (h[t - 1] @ p.W_hh.T) * r[t] * (1 - r[t])
+            through_cand = (d_ht * r[t]) @ p.W_hh
         else:
-            rh = d_h @ p.W_hh
+            rh = d_ht @ p.W_hh
             d_r = rh * h[t - 1] * r[t] * (1 - r[t])
             through_cand = rh * r[t]
-        direct_term = eps[t] * z[t] if direct else 0.0  # BUG if dropped
+        direct_term = dh[t] * z[t] if direct else 0.0  # BUG if dropped
         back = direct_term + through_cand + d_z @ p.W_hz + d_r @ p.W_hr
-        delta[t] = np.concatenate([d_z, d_r, d_h], axis=-1)
-    eps[0] = back
-    grads = _gru.gradients(cache, _gru.GRUSignals(e, eps, delta, cache))
-    if reset_after:  # BUG: dC/dW_hh = sum_t (delta^h_t * r_t) h_{t-1}^T
-        D_h = (delta[1:, :, 2 * n :] * r[1:]).reshape(-1, n)
-        grads = _gru.GRUParams(*(D_h.T @ h[:T].reshape(-1, n) if name == "W_hh" else a for name, a in grads.items()))
+        delta[t] = np.concatenate([d_z, d_r, d_ht], axis=-1)
+    dh[0] = back
+    grads = _gru.gradients(cache, _gru.GRUSignals(e, dh, delta, cache))
+    if reset_after:  # BUG: dC/dW_hh = sum_t (delta^h~_t * r_t) h_{t-1}^T
+        D_ht = (delta[1:, :, 2 * n :] * r[1:]).reshape(-1, n)
+        grads = _gru.GRUParams(*(D_ht.T @ h[:T].reshape(-1, n) if name == "W_hh" else a for name, a in grads.items()))
     return C, grads
 
 
@@ -153,12 +153,12 @@ def gru_reset_after(params, X, Y, *, loss="mse", g="softmax"):
 
 
 def gru_swapped_update(params, X, Y, *, loss="mse", g="softmax"):
-    """delta^z_t = eps_t * (h~_t - h_{t-1}) * z_t (1 - z_t): the sign of the other convention."""
+    """delta^z_t = delta^h_t * (h~_t - h_{t-1}) * z_t (1 - z_t): the sign of the other convention."""
     return _gru_loss_and_grad_variant(params, X, Y, loss=loss, g=g, swapped_update=True)
 
 
 def gru_no_direct_path(params, X, Y, *, loss="mse", g="softmax"):
-    """dC/dh_{t-1} without eps_t * z_t, the path that carries the state unchanged."""
+    """dC/dh_{t-1} without delta^h_t * z_t, the path that carries the state unchanged."""
     return _gru_loss_and_grad_variant(params, X, Y, loss=loss, g=g, direct=False)
 
 

@@ -15,16 +15,17 @@ product, r_t * (W_hn h_{t-1} + b_hn): a different function.
 The gate letter z is Cho et al.'s; the RNN's pre-activation z_t of the notes
 has no single counterpart here.  The pre-activations of the three parts are
 called a^z_t, a^r_t, a^h_t, and the error signals
-delta^z_t = dC/da^z_t, delta^r_t = dC/da^r_t, delta^h_t = dC/da^h_t.
+delta^z_t = dC/da^z_t, delta^r_t = dC/da^r_t, delta^h~_t = dC/da^h_t (the
+candidate's; delta^h_t is the state's, dC/dh_t).
 
-Backward pass, for t = T, ..., 1, with eps_t = dC/dh_t (total) and
-eps_{T+1}'s contribution 0::
+Backward pass, for t = T, ..., 1, with delta^h_t = dC/dh_t the signal of the
+state (a total derivative) and nothing sent back from step T+1::
 
-    eps_t     = W_hy^T e_t + (what step t+1 sends back)
-    delta^h_t = eps_t * (1 - z_t) * (1 - h~_t^2)
-    delta^z_t = eps_t * (h_{t-1} - h~_t) * z_t (1 - z_t)
-    delta^r_t = (W_hh^T delta^h_t) * h_{t-1} * r_t (1 - r_t)
-    sent back = eps_t * z_t + (W_hh^T delta^h_t) * r_t + W_hz^T delta^z_t + W_hr^T delta^r_t
+    delta^h_t  = W_hy^T e_t + (what step t+1 sends back)
+    delta^h~_t = delta^h_t * (1 - z_t) * (1 - h~_t^2)
+    delta^z_t  = delta^h_t * (h_{t-1} - h~_t) * z_t (1 - z_t)
+    delta^r_t  = (W_hh^T delta^h~_t) * h_{t-1} * r_t (1 - r_t)
+    sent back  = delta^h_t * z_t + (W_hh^T delta^h~_t) * r_t + W_hz^T delta^z_t + W_hr^T delta^r_t
 
 and the gradients are sums over t of outer products of each delta with what
 its weight multiplied: x_t, h_{t-1}, or r_t * h_{t-1} for W_hh.
@@ -483,26 +484,26 @@ class GRUSignals:
     ----------
     e : ndarray of shape (T, k) or (N, T, k)
         Output errors e_t = dC/do_t.
-    eps : ndarray of shape (T+1, n) or (N, T+1, n)
-        eps_t = dC/dh_t, the total derivative through every later step;
+    delta_h : ndarray of shape (T+1, n) or (N, T+1, n)
+        delta^h_t = dC/dh_t, the total derivative through every later step;
         row 0 is dC/dh_0.
-    delta_z, delta_r, delta_h : ndarrays of shape (T, n) or (N, T, n)
+    delta_z, delta_r, delta_h_tilde : ndarrays of shape (T, n) or (N, T, n)
         dC/da^z_t, dC/da^r_t, dC/da^h_t: the signals at the pre-activations
         of the update gate, the reset gate and the candidate.
     """
 
-    def __init__(self, e_tm, eps_tm, delta_tm, cache: GRUCache):
-        self.e_tm, self.eps_tm, self.delta_tm, self._cache = e_tm, eps_tm, delta_tm, cache
+    def __init__(self, e_tm, delta_h_tm, delta_tm, cache: GRUCache):
+        self.e_tm, self.delta_h_tm, self.delta_tm, self._cache = e_tm, delta_h_tm, delta_tm, cache
 
     def _part(self, i):
-        n = self.eps_tm.shape[2]
+        n = self.delta_h_tm.shape[2]
         return self._cache.user_layout(self.delta_tm[1:, :, i * n : (i + 1) * n])
 
     e = property(lambda self: self._cache.user_layout(self.e_tm[1:]))
-    eps = property(lambda self: self._cache.user_layout(self.eps_tm))
+    delta_h = property(lambda self: self._cache.user_layout(self.delta_h_tm))
     delta_z = property(lambda self: self._part(0))
     delta_r = property(lambda self: self._part(1))
-    delta_h = property(lambda self: self._part(2))
+    delta_h_tilde = property(lambda self: self._part(2))
 
 
 def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignals:
@@ -510,27 +511,27 @@ def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignal
     T, N, n = cache.T, cache.N, params.n
     _, _, W_hzr, W_hh, W_hy, _ = _stacked(params, cache.dtype)
     h, z, r, cand = cache.h_tm, cache.z_tm, cache.r_tm, cache.h_tilde_tm
-    eps = np.empty((T + 1, N, n), cache.dtype)
+    dh = np.empty((T + 1, N, n), cache.dtype)  # dh[t] is delta^h_t = dC/dh_t
     delta = np.empty((T + 1, N, 3 * n), cache.dtype)
     delta[0] = np.nan  # there is no step 0
-    np.matmul(e[1:].reshape(T * N, -1), W_hy, out=eps[1:].reshape(T * N, n))  # W_hy^T e_t for every t
+    np.matmul(e[1:].reshape(T * N, -1), W_hy, out=dh[1:].reshape(T * N, n))  # W_hy^T e_t for every t
     for t in range(T, 0, -1):
         if t < T:
-            eps[t] += back  # + what step t+1 sent back, eq. (gru-eps)
-        d_z, d_r, d_h = np.split(delta[t], 3, axis=-1)  # views into delta
+            dh[t] += back  # + what step t+1 sent back, eq. (gru-dh)
+        d_z, d_r, d_ht = np.split(delta[t], 3, axis=-1)  # views into delta
         # through h~_t = tanh(a^h_t) and through z_t, eq. (gru-delta-hz)
-        np.multiply(eps[t] * (1 - z[t]), 1 - cand[t] ** 2, out=d_h)
-        np.multiply(eps[t] * (h[t - 1] - cand[t]), z[t] * (1 - z[t]), out=d_z)
-        rh = d_h @ W_hh  # W_hh^T delta^h_t = dC/d(r_t * h_{t-1})
+        np.multiply(dh[t] * (1 - z[t]), 1 - cand[t] ** 2, out=d_ht)
+        np.multiply(dh[t] * (h[t - 1] - cand[t]), z[t] * (1 - z[t]), out=d_z)
+        rh = d_ht @ W_hh  # W_hh^T delta^h~_t = dC/d(r_t * h_{t-1})
         np.multiply(rh * h[t - 1], r[t] * (1 - r[t]), out=d_r)  # (gru-delta-r)
-        # the four paths into h_{t-1}, eq. (gru-eps)
-        back = eps[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr
-    eps[0] = back  # dC/dh_0
-    return GRUSignals(e, eps, delta, cache)
+        # the four paths into h_{t-1}, eq. (gru-dh)
+        back = dh[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr
+    dh[0] = back  # dC/dh_0
+    return GRUSignals(e, dh, delta, cache)
 
 
 def backward(params: GRUParams, cache: GRUCache, dC_dy=None, *, e=None) -> GRUSignals:
-    """The backward pass: e_t, eps_t = dC/dh_t and the three deltas, for t = T, ..., 1.
+    """The backward pass: e_t, delta^h_t = dC/dh_t and the three deltas, for t = T, ..., 1.
 
     Parameters
     ----------
@@ -549,11 +550,11 @@ def backward(params: GRUParams, cache: GRUCache, dC_dy=None, *, e=None) -> GRUSi
 
     Notes
     -----
-    eps_t = W_hy^T e_t + eps_{t+1} * z_{t+1} + (W_hh^T delta^h_{t+1}) * r_{t+1}
+    delta^h_t = W_hy^T e_t + delta^h_{t+1} * z_{t+1} + (W_hh^T delta^h~_{t+1}) * r_{t+1}
     + W_hz^T delta^z_{t+1} + W_hr^T delta^r_{t+1} (the last four 0 at t = T);
-    delta^h_t = eps_t * (1 - z_t) * (1 - h~_t^2);
-    delta^z_t = eps_t * (h_{t-1} - h~_t) * z_t (1 - z_t);
-    delta^r_t = (W_hh^T delta^h_t) * h_{t-1} * r_t (1 - r_t).
+    delta^h~_t = delta^h_t * (1 - z_t) * (1 - h~_t^2);
+    delta^z_t = delta^h_t * (h_{t-1} - h~_t) * z_t (1 - z_t);
+    delta^r_t = (W_hh^T delta^h~_t) * h_{t-1} * r_t (1 - r_t).
     """
     check_gru_params(params)
     _check_cache(cache, params)
@@ -591,7 +592,7 @@ def gradients(cache: GRUCache, signals: GRUSignals) -> GRUParams:
 
         dC/dW_x* = sum_t delta^*_t x_t^T,   dC/db_* = sum_t delta^*_t   (* = z, r, h)
         dC/dW_hz = sum_t delta^z_t h_{t-1}^T,  dC/dW_hr = sum_t delta^r_t h_{t-1}^T,
-        dC/dW_hh = sum_t delta^h_t (r_t * h_{t-1})^T,
+        dC/dW_hh = sum_t delta^h~_t (r_t * h_{t-1})^T,
         dC/dW_hy = sum_t e_t h_t^T,  dC/db_y = sum_t e_t.
     """
     _check_cache(cache)
@@ -601,7 +602,7 @@ def gradients(cache: GRUCache, signals: GRUSignals) -> GRUParams:
         )
     T, n, m = cache.T, cache.h_tm.shape[2], cache.x_tm.shape[2]
     h, x = cache.h_tm, cache.x_tm.reshape(-1, m)
-    D = signals.delta_tm[1:].reshape(-1, 3 * n)  # rows: [delta^z, delta^r, delta^h] for every (t, sequence)
+    D = signals.delta_tm[1:].reshape(-1, 3 * n)  # rows: [delta^z, delta^r, delta^h~] of every (t, sequence)
     E = signals.e_tm[1:].reshape(-1, signals.e_tm.shape[2])
     h_prev = h[0:T].reshape(-1, n)
     dW_x = D.T @ x  # (3n, m): the three input weights at once

@@ -396,16 +396,16 @@ def gru_bptt_einsum(params, x, forward, dC_dy, g="softmax"):
     -------
     grads : rnnlib.gru.GRUParams
     signals : dict of ndarrays with T + 1 rows, row t is time t
-        ``e``, ``eps`` (dC/dh_t; row 0 is dC/dh_0), ``delta_z``,
-        ``delta_r``, ``delta_h``.
+        ``e``, ``delta_h`` (dC/dh_t; row 0 is dC/dh_0), ``delta_z``,
+        ``delta_r``, ``delta_h_tilde`` (dC/da^h_t, the candidate's).
 
     Notes
     -----
-    eps_i^(t) = w_ji^(hy) e_j^(t) + (what step t+1 sends back);
-    delta^h_i = eps_i (1 - z_i)(1 - h~_i^2),
-    delta^z_i = eps_i (h_i^(t-1) - h~_i) z_i (1 - z_i),
-    delta^r_i = (w_ji^(hh) delta^h_j) h_i^(t-1) r_i (1 - r_i);
-    sent back: eps_i z_i + (w_ji^(hh) delta^h_j) r_i + w_ji^(hz) delta^z_j
+    delta^h_i = w_ji^(hy) e_j^(t) + (what step t+1 sends back);
+    delta^h~_i = delta^h_i (1 - z_i)(1 - h~_i^2),
+    delta^z_i = delta^h_i (h_i^(t-1) - h~_i) z_i (1 - z_i),
+    delta^r_i = (w_ji^(hh) delta^h~_j) h_i^(t-1) r_i (1 - r_i);
+    sent back: delta^h_i z_i + (w_ji^(hh) delta^h~_j) r_i + w_ji^(hz) delta^z_j
     + w_ji^(hr) delta^r_j.
     """
     g_act = output_activation(g)
@@ -416,29 +416,29 @@ def gru_bptt_einsum(params, x, forward, dC_dy, g="softmax"):
     x, dC_dy = _padded(x), _padded(dC_dy)  # row t is time t
     grad = {name: np.zeros_like(a) for name, a in params.items()}
     e = np.full((T + 1, params.k), np.nan)
-    eps, d_z, d_r, d_h = (np.full((T + 1, n), np.nan) for _ in range(4))
+    dh, d_z, d_r, d_ht = (np.full((T + 1, n), np.nan) for _ in range(4))
     from_next = np.zeros(n)  # nothing comes back from step T + 1
     for t in range(T, 0, -1):
         J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
         e[t] = np.einsum("j,ji->i", dC_dy[t], J)
-        eps[t] = np.einsum("ji,j->i", p.W_hy, e[t]) + from_next
-        d_h[t] = eps[t] * (1 - z[t]) * (1 - h_tilde[t] ** 2)
-        d_z[t] = eps[t] * (h[t - 1] - h_tilde[t]) * z[t] * (1 - z[t])
-        rh = np.einsum("ji,j->i", p.W_hh, d_h[t])  # dC/d(r_t h_{t-1})
+        dh[t] = np.einsum("ji,j->i", p.W_hy, e[t]) + from_next
+        d_ht[t] = dh[t] * (1 - z[t]) * (1 - h_tilde[t] ** 2)
+        d_z[t] = dh[t] * (h[t - 1] - h_tilde[t]) * z[t] * (1 - z[t])
+        rh = np.einsum("ji,j->i", p.W_hh, d_ht[t])  # dC/d(r_t h_{t-1})
         d_r[t] = rh * h[t - 1] * r[t] * (1 - r[t])
-        from_next = (eps[t] * z[t] + rh * r[t]  # the four paths into h_{t-1}
+        from_next = (dh[t] * z[t] + rh * r[t]  # the four paths into h_{t-1}
                      + np.einsum("ji,j->i", p.W_hz, d_z[t])
                      + np.einsum("ji,j->i", p.W_hr, d_r[t]))
-        for gate, d in (("z", d_z[t]), ("r", d_r[t]), ("h", d_h[t])):
+        for gate, d in (("z", d_z[t]), ("r", d_r[t]), ("h", d_ht[t])):
             grad[f"W_x{gate}"] += np.einsum("i,l->il", d, x[t])
             grad[f"b_{gate}"] += d
         grad["W_hz"] += np.einsum("i,j->ij", d_z[t], h[t - 1])
         grad["W_hr"] += np.einsum("i,j->ij", d_r[t], h[t - 1])
-        grad["W_hh"] += np.einsum("i,j->ij", d_h[t], r[t] * h[t - 1])
+        grad["W_hh"] += np.einsum("i,j->ij", d_ht[t], r[t] * h[t - 1])
         grad["W_hy"] += np.einsum("i,j->ij", e[t], h[t])
         grad["b_y"] += e[t]
-    eps[0] = from_next  # dC/dh_0
-    signals = dict(e=e, eps=eps, delta_z=d_z, delta_r=d_r, delta_h=d_h)
+    dh[0] = from_next  # dC/dh_0
+    signals = dict(e=e, delta_h=dh, delta_z=d_z, delta_r=d_r, delta_h_tilde=d_ht)
     return GRUParams(**grad), signals
 
 

@@ -72,14 +72,14 @@ def test_batch_gradient_is_the_average(rng):
     np.testing.assert_allclose(gru.vec(grads), np.mean([gru.vec(gr) for _, gr in per], axis=0), rtol=1e-12, atol=1e-15)
 
 
-def test_dC_dh0_is_eps_0(rng):
-    """Row 0 of eps is dC/dh_0, with h_0 given."""
+def test_dC_dh0_is_row_0_of_delta_h(rng):
+    """Row 0 of delta_h is dC/dh_0, with h_0 given."""
     params, X, Y = problem(rng, 1, 4, 2, 3, 2, batched=False)
     h0 = 0.5 * rng.normal(size=3)
     cache = gru.forward(params, X, h0=h0)
-    eps = gru.backward(params, cache, gru_dC_dy(cache, Y)).eps
+    delta_h = gru.backward(params, cache, gru_dC_dy(cache, Y)).delta_h
     numeric = rnnlib.numerical_derivative(lambda v: gru.cost(gru.forward(params, X, h0=v), Y), h0)
-    np.testing.assert_allclose(eps[0], numeric, rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(delta_h[0], numeric, rtol=1e-8, atol=1e-11)
 
 
 def gru_dC_dy(cache, Y):
@@ -91,7 +91,7 @@ def test_backward_from_dC_dy_and_from_e_agree(rng):
     cache = gru.forward(params, X, g="sigmoid")
     s1 = gru.backward(params, cache, gru_dC_dy(cache, Y))
     s2 = gru.backward(params, cache, e=gru_dC_dy(cache, Y) * cache.y * (1 - cache.y))
-    for a in ("e", "eps", "delta_z", "delta_r", "delta_h"):
+    for a in ("e", "delta_h", "delta_z", "delta_r", "delta_h_tilde"):
         np.testing.assert_allclose(getattr(s1, a), getattr(s2, a), rtol=1e-13, atol=1e-16)
     _, grads = gru.loss_and_grad(params, X, Y, g="sigmoid")
     np.testing.assert_allclose(gru.vec(gru.gradients(cache, s1)), gru.vec(grads), rtol=1e-13, atol=1e-16)
@@ -123,9 +123,9 @@ def test_einsum_forward_and_signals_equal_the_batched_code(rng):
         np.testing.assert_allclose(cache.y[i], fwd[5][1:], rtol=1e-12, atol=1e-14)
         dC_dy = signals.e[i] / (1 - cache.y[i] ** 2)  # tanh: e = dC/dy * (1 - y^2)
         _, sig = ref.gru_bptt_einsum(params, X[i], fwd, dC_dy, "tanh")
-        for name in ("e", "delta_z", "delta_r", "delta_h"):
+        for name in ("e", "delta_z", "delta_r", "delta_h_tilde"):
             np.testing.assert_allclose(getattr(signals, name)[i], sig[name][1:], rtol=1e-10, atol=1e-13, err_msg=name)
-        np.testing.assert_allclose(signals.eps[i], sig["eps"], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(signals.delta_h[i], sig["delta_h"], rtol=1e-10, atol=1e-13)
 
 
 def test_against_autograd(rng):
@@ -186,7 +186,7 @@ def test_update_gate_at_one_keeps_the_state(rng):
     cache = gru.forward(params, X, h0=h0)
     np.testing.assert_allclose(cache.h, np.tile(h0, (6, 1)), rtol=1e-15, atol=1e-16)  # h~ + z (h - h~) rounds
     signals = gru.backward(params, cache, gru_dC_dy(cache, Y))
-    np.testing.assert_allclose(signals.eps[0], signals.e.sum(axis=0) @ params.W_hy, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(signals.delta_h[0], signals.e.sum(axis=0) @ params.W_hy, rtol=1e-13, atol=1e-16)
 
 
 def test_h0_continues_a_sequence(rng):
@@ -264,7 +264,7 @@ def test_float32_in_float32_out(rng):
     _, grads64 = gru.loss_and_grad(params, X, Y)
     np.testing.assert_allclose(gru.vec(grads), gru.vec(grads64), rtol=1e-3, atol=1e-5)
     signals = gru.backward(p32, cache, e=Y32)
-    assert all(getattr(signals, a).dtype == np.float32 for a in ("e", "eps", "delta_z", "delta_r", "delta_h"))
+    assert all(getattr(signals, a).dtype == np.float32 for a in ("e", "delta_h", "delta_z", "delta_r", "delta_h_tilde"))
 
 
 # --- bad input ---------------------------------------------------------------------

@@ -542,7 +542,7 @@ def _gru_out(result):
     if isinstance(result, gru.GRUCache):
         return [result.z, result.r, result.h_tilde, result.h, result.o, result.y]
     if isinstance(result, gru.GRUSignals):
-        return [result.e, result.eps, result.delta_z, result.delta_r, result.delta_h]
+        return [result.e, result.delta_h, result.delta_z, result.delta_r, result.delta_h_tilde]
     if isinstance(result, tuple):
         return [a for r in result for a in _gru_out(r)]
     if isinstance(result, dict):
