@@ -516,15 +516,19 @@ def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignal
     delta = np.empty((T + 1, N, 3 * n), cache.dtype)
     delta[0] = np.nan  # there is no step 0
     np.matmul(e[1:].reshape(T * N, -1), W_hy, out=dh[1:].reshape(T * N, n))  # W_hy^T e_t for every t
+    # the local derivatives of every step at once, written where the deltas go
+    d_z, d_r, d_ht = np.split(delta[1:], 3, axis=-1)
+    np.multiply((h[:T] - cand[1:]) * z[1:], 1 - z[1:], out=d_z)  # eq. (13.4)
+    np.multiply(h[:T] * r[1:], 1 - r[1:], out=d_r)  # eq. (13.5)
+    np.multiply(1 - z[1:], 1 - cand[1:] ** 2, out=d_ht)  # eq. (13.4)
     for t in range(T, 0, -1):
         if t < T:
             dh[t] += back  # + what step t+1 sent back, eq. (13.6)
         d_z, d_r, d_ht = np.split(delta[t], 3, axis=-1)  # views into delta
-        # through h~_t = tanh(a^h_t) and through z_t, eq. (13.4)
-        np.multiply(dh[t] * (1 - z[t]), 1 - cand[t] ** 2, out=d_ht)
-        np.multiply(dh[t] * (h[t - 1] - cand[t]), z[t] * (1 - z[t]), out=d_z)
+        d_ht *= dh[t]  # delta^h~_t, eq. (13.4)
+        d_z *= dh[t]  # delta^z_t, eq. (13.4)
         rh = d_ht @ W_hh  # W_hh^T delta^h~_t = dC/d(r_t * h_{t-1})
-        np.multiply(rh * h[t - 1], r[t] * (1 - r[t]), out=d_r)  # eq. (13.5)
+        d_r *= rh  # delta^r_t, eq. (13.5)
         # the four paths into h_{t-1}, eq. (13.6)
         back = dh[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr
     dh[0] = back  # dC/dh_0
