@@ -64,6 +64,20 @@ def test_the_threshold_is_the_libraries(rng):
     assert 1e-7 < tolerance("central4") < 2e-7
 
 
+def test_gradient_with_a_given_initial_state(rng):
+    """h0 is a constant: the gradient of the parameters is still exact when a state is carried in."""
+    params, X, Y = problem(rng, 2, 4, 2, 3, 2)
+    h0 = 0.5 * rng.normal(size=(2, 3))
+    m, n, k = params.m, params.n, params.k
+    _, grads = gru.loss_and_grad(params, X, Y, h0=h0)
+    d = rnnlib.numerical_derivative(
+        lambda v: gru.cost(gru.forward(gru.unvec(v, m, n, k), X, h0=h0), Y), gru.vec(params)
+    )
+    assert np.max(rnnlib.relative_error(gru.vec(grads), d, floor=1e-4 * np.max(np.abs(d)))) < 1e-7
+    _, without = gru.loss_and_grad(params, X, Y)
+    assert not np.allclose(gru.vec(grads), gru.vec(without), rtol=1e-6)  # h0 does change the gradient
+
+
 def test_batch_gradient_is_the_average(rng):
     params, X, Y = problem(rng, 4, 3, 2, 3, 2)
     C, grads = gru.loss_and_grad(params, X, Y)
