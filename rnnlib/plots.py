@@ -282,7 +282,7 @@ def draw_gru_cell(ax):
     node((5.0, 4.1), r"$1-$", red, size=9)
     line([(5.28, 4.1), (6.5 - 0.28, 4.1)], red)
     line([(6.5, 3.3), (6.5, 4.1 - 0.28)], green)
-    label((6.4, 3.6), r"$\tilde{\mathbf{h}}_t$", green, ha="right", va="center")
+    label((6.3, 3.62), r"$\tilde{\mathbf{h}}_t$", green, ha="right", va="center")
     node((6.5, 4.1), r"$\odot$")
     line([(6.5, 4.38), (6.5, top - 0.28)])
     # what every box reads
