@@ -13,6 +13,7 @@ Modules, one per concept:
 - :mod:`rnnlib.backprop`: backpropagation through time and ``loss_and_grad``
 - :mod:`rnnlib.reference`: slow element-wise (einsum) and per-sequence references
 - :mod:`rnnlib.lstm`: the LSTM cell (gated, with a cell state): parameters, forward pass, BPTT
+- :mod:`rnnlib.gru`: the gated recurrent unit (GRU): parameters, forward pass, BPTT
 - :mod:`rnnlib.gradcheck`: finite-difference gradient checks
 - :mod:`rnnlib.broken`: deliberately wrong gradients, for the checks to catch
 - :mod:`rnnlib.workbook`: exercises the learner writes, and a checker that names the mistake
@@ -31,7 +32,7 @@ Modules, one per concept:
 
 from . import broken, reference, tasks
 from . import workbook
-from . import lstm
+from . import lstm, gru
 from .activations import log_softmax, sigmoid, softmax
 from .backprop import Signals, backward, bptt, gradients, loss_and_grad
 from .forward_pass import ForwardCache, forward
@@ -49,6 +50,7 @@ __all__ = [
     "reference",
     "tasks",
     "lstm",
+    "gru",
     "Params",
     "init_params",
     "num_params",

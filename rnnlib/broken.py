@@ -151,3 +151,76 @@ def lstm_h_t_for_h_prev(params, X, Y, *, loss="mse", g="softmax"):
 #: the LSTM's broken variants, by name (signature of rnnlib.lstm.loss_and_grad)
 LSTM_VARIANTS = {fn.__name__: fn for fn in (lstm_no_forget_on_cell_path, lstm_no_tanh_prime, lstm_h_t_for_h_prev)}
 __all__ += ["LSTM_VARIANTS", *LSTM_VARIANTS]
+
+
+# --- GRU ---
+#
+# Wrong GRU gradients, each with the signature of rnnlib.gru.loss_and_grad:
+#
+# ======================  ===================================================================
+# ``gru_reset_after``     the backward pass of r_t * (W_hh h_{t-1}): the reset gate on the
+#                         wrong side of the product (PyTorch's placement), while the forward
+#                         pass computes W_hh (r_t * h_{t-1})
+# ``gru_swapped_update``  delta^z_t with (h~_t - h_{t-1}) for (h_{t-1} - h~_t): the other
+#                         convention, h_t = (1 - z_t) h_{t-1} + z_t h~_t, in the backward pass
+# ``gru_no_direct_path``  the path delta^h_t * z_t from h_t straight back to h_{t-1} dropped
+# ======================  ===================================================================
+#
+# One routine with one switch per mistake around rnnlib.gru's forward pass and
+# gradients; with every switch off it is rnnlib.gru.loss_and_grad.
+
+from . import gru as _gru  # noqa: E402
+
+
+def _gru_loss_and_grad_variant(params, X, Y, *, loss, g, h0=None, reset_after=False, swapped_update=False,
+                               direct=True):
+    cache = _gru.forward(params, X, g=g, h0=h0)
+    C, e = cost_and_error_tm(cache, Y, loss)
+    T, N, n = cache.T, cache.N, params.n
+    h, z, r, cand = cache.h_tm, cache.z_tm, cache.r_tm, cache.h_tilde_tm
+    p = params.astype(cache.dtype)
+    dh = np.empty((T + 1, N, n), cache.dtype)
+    delta = np.full((T + 1, N, 3 * n), np.nan, cache.dtype)
+    dh[1:] = e[1:] @ p.W_hy
+    back = 0.0
+    for t in range(T, 0, -1):
+        dh[t] += back
+        d_ht = dh[t] * (1 - z[t]) * (1 - cand[t] ** 2)
+        sign = -1.0 if swapped_update else 1.0  # BUG if -1: the other convention's derivative
+        d_z = sign * dh[t] * (h[t - 1] - cand[t]) * z[t] * (1 - z[t])
+        if reset_after:  # BUG: differentiates r_t * (W_hh h_{t-1})
+            d_r = d_ht * (h[t - 1] @ p.W_hh.T) * r[t] * (1 - r[t])
+            through_cand = (d_ht * r[t]) @ p.W_hh
+        else:
+            rh = d_ht @ p.W_hh
+            d_r = rh * h[t - 1] * r[t] * (1 - r[t])
+            through_cand = rh * r[t]
+        direct_term = dh[t] * z[t] if direct else 0.0  # BUG if dropped
+        back = direct_term + through_cand + d_z @ p.W_hz + d_r @ p.W_hr
+        delta[t] = np.concatenate([d_z, d_r, d_ht], axis=-1)
+    dh[0] = back
+    grads = _gru.gradients(cache, _gru.GRUSignals(e, dh, delta, cache))
+    if reset_after:  # BUG: dC/dW_hh = sum_t (delta^h~_t * r_t) h_{t-1}^T
+        D_ht = (delta[1:, :, 2 * n :] * r[1:]).reshape(-1, n)
+        grads = _gru.GRUParams(*(D_ht.T @ h[:T].reshape(-1, n) if name == "W_hh" else a for name, a in grads.items()))
+    return C, grads
+
+
+def gru_reset_after(params, X, Y, *, loss="mse", g="softmax"):
+    """The backward pass of r_t * (W_hh h_{t-1}) for a forward pass of W_hh (r_t * h_{t-1})."""
+    return _gru_loss_and_grad_variant(params, X, Y, loss=loss, g=g, reset_after=True)
+
+
+def gru_swapped_update(params, X, Y, *, loss="mse", g="softmax"):
+    """delta^z_t = delta^h_t * (h~_t - h_{t-1}) * z_t (1 - z_t): the sign of the other convention."""
+    return _gru_loss_and_grad_variant(params, X, Y, loss=loss, g=g, swapped_update=True)
+
+
+def gru_no_direct_path(params, X, Y, *, loss="mse", g="softmax"):
+    """dC/dh_{t-1} without delta^h_t * z_t, the path that carries the state unchanged."""
+    return _gru_loss_and_grad_variant(params, X, Y, loss=loss, g=g, direct=False)
+
+
+#: every broken GRU variant, by name
+GRU_VARIANTS = {fn.__name__: fn for fn in (gru_reset_after, gru_swapped_update, gru_no_direct_path)}
+__all__ += ["GRU_VARIANTS", *GRU_VARIANTS]

@@ -382,3 +382,81 @@ def draw_lstm_cell(ax):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+# --- GRU ---
+
+__all__ += ["draw_gru_cell"]
+
+
+def draw_gru_cell(ax):
+    """One step of the GRU: the two gates, the candidate, and the path that carries h_{t-1} to h_t.
+
+    The top line (green, thick) is the path h_t = z_t * h_{t-1} + ...: the
+    previous state reaches the new one through one element-wise product with
+    z_t, and no weight matrix or squashing function.  Below it, the reset
+    gate r_t scales h_{t-1} before W_hh acts on it in the candidate h~_t, and
+    (1 - z_t) * h~_t is added to the carried state.  Boxes are layers with
+    their own weights (sigma or tanh of W_x* x_t + W_h* ... + b_*); circles are
+    element-wise operations.
+    """
+    from matplotlib.patches import Circle
+
+    green, red, blue, grey = COLORS["h"], COLORS["y"], COLORS["x"], "#333333"
+    top = 5.0
+
+    def line(points, color=grey, lw=1.3, arrow=True):
+        xs, ys = zip(*points)
+        ax.plot(xs[:-1] + (xs[-1],), ys, color=color, lw=lw, solid_capstyle="round", zorder=1)
+        if arrow:
+            ax.annotate("", xy=points[-1], xytext=points[-2],
+                        arrowprops=dict(arrowstyle="-|>", color=color, lw=lw, shrinkA=0, shrinkB=0), zorder=1)
+
+    def node(xy, text, color=grey, size=12):
+        ax.add_patch(Circle(xy, 0.28, facecolor="white", edgecolor=color, lw=1.4, zorder=3))
+        ax.text(*xy, text, ha="center", va="center", fontsize=size, zorder=4)
+
+    def label(xy, text, color=grey, **kw):
+        ax.text(*xy, text, fontsize=12, color=color, zorder=4, **kw)
+
+    # the carried state: h_{t-1} -> (* z_t) -> (+) -> h_t
+    line([(0.3, top), (4.0 - 0.28, top)], green, lw=2.6, arrow=False)
+    line([(4.28, top), (6.5 - 0.28, top)], green, lw=2.6, arrow=False)
+    line([(6.78, top), (8.9, top)], green, lw=2.6)
+    label((0.0, top + 0.35), r"$\mathbf{h}_{t-1}$", green)
+    label((8.95, top), r"$\mathbf{h}_t$", green, va="center")
+    node((4.0, top), r"$\odot$", green)
+    node((6.5, top), r"$+$", green)
+
+    # reset gate: r_t * h_{t-1}, then the candidate h~_t = tanh(W_xh x_t + W_hh (r_t * h_{t-1}) + b_h)
+    _box(ax, (2.0, 1.7), r"$\sigma$", red, width=0.9, height=0.6)
+    _box(ax, (4.0, 1.7), r"$\sigma$", red, width=0.9, height=0.6)
+    _box(ax, (6.5, 3.0), r"$\tanh$", green, width=1.0, height=0.6)
+    line([(1.0, top), (1.0, 3.0), (2.0 - 0.28, 3.0)])  # h_{t-1} down to the product with r_t
+    line([(2.0, 2.0), (2.0, 3.0 - 0.28)], red)
+    label((2.1, 2.35), r"$\mathbf{r}_t$", red)
+    node((2.0, 3.0), r"$\odot$")
+    line([(2.28, 3.0), (3.85, 3.0)], arrow=False)  # under the z_t line: a bridge
+    line([(4.15, 3.0), (6.0, 3.0)])
+    label((4.6, 3.1), r"$W_{hh}$", grey, va="bottom")
+    # update gate: z_t to the carried state, 1 - z_t to the candidate
+    line([(4.0, 2.0), (4.0, top - 0.28)], red)
+    label((3.55, 2.35), r"$\mathbf{z}_t$", red)
+    line([(4.0, 4.1), (5.0 - 0.28, 4.1)], red)
+    node((5.0, 4.1), r"$1-$", red, size=9)
+    line([(5.28, 4.1), (6.5 - 0.28, 4.1)], red)
+    line([(6.5, 3.3), (6.5, 4.1 - 0.28)], green)
+    label((6.3, 3.62), r"$\tilde{\mathbf{h}}_t$", green, ha="right", va="center")
+    node((6.5, 4.1), r"$\odot$")
+    line([(6.5, 4.38), (6.5, top - 0.28)])
+    # what every box reads
+    for x, what in ((2.0, r"$\mathbf{x}_t, \mathbf{h}_{t-1}$"), (4.0, r"$\mathbf{x}_t, \mathbf{h}_{t-1}$")):
+        line([(x, 0.75), (x, 1.4)], blue)
+        label((x, 0.5), what, blue, ha="center", va="center")
+    line([(7.6, 1.7), (7.6, 3.0), (7.0, 3.0)], blue)
+    label((7.6, 1.45), r"$\mathbf{x}_t$", blue, ha="center", va="center")
+    ax.set_xlim(-0.2, 9.6)
+    ax.set_ylim(0.1, 5.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import _shape_str, as_finite_array, as_float_array, check_finite, check_shape
-from .activations import _cross_entropy, hidden_activation, output_activation
+from .activations import _cross_entropy, hidden_activation, log_softmax, output_activation
 from .forward_pass import as_sequences, check_params
 from .losses import check_loss, check_targets
 from .params import Params
@@ -477,6 +477,171 @@ def lstm_loss_and_grad_einsum(params, X, Y, *, loss="mse", g="softmax"):
         u, y = states[6], states[7]
         C_i, dC_dy = _cost_and_dC_dy(y, Y[n_], u, loss)
         grad_i, _ = lstm_bptt_einsum(params, X[n_], states, dC_dy, g)
+        total_C += C_i
+        total_grad = grad_i if total_grad is None else total_grad.map(np.add, grad_i)
+    return total_C / N, total_grad.map(lambda a: a / N)
+
+
+# --- GRU ---
+
+__all__ += ["gru_forward_einsum", "gru_bptt_einsum", "gru_loss_and_grad_einsum"]
+
+from .gru import GRUParams, check_gru_params  # noqa: E402  (kept with the section it serves)
+from .gru import _sequences as _gru_sequences  # noqa: E402
+
+
+def _gru_sequence(params, x):
+    """``x`` as one float sequence of shape (T, m) for the GRU ``params``; ValueError naming ``x`` if not."""
+    check_gru_params(params)
+    a = as_float_array("x", x, dtype=params.dtype)
+    if a.ndim != 2:
+        raise ValueError(
+            f"x: expected one sequence of shape (T, m) with m = {params.m}, got {a.ndim}-D shape {_shape_str(a.shape)}"
+        )
+    return _gru_sequences(params, a, name="x")[0][0]
+
+
+def _gru_forward_arrays(forward, T, n, k):
+    """The six arrays of :func:`gru_forward_einsum`, checked against T, n and k."""
+    if not isinstance(forward, (tuple, list)) or len(forward) != 6:
+        raise TypeError(
+            f"forward: expected the tuple (z, r, h_tilde, h, o, y) returned by gru_forward_einsum, "
+            f"got {type(forward).__name__}"
+        )
+    arrays = []
+    for name, a, size in zip(("z", "r", "h_tilde", "h", "o", "y"), forward, (n, n, n, n, k, k)):
+        a = as_float_array(f"forward.{name}", a)
+        arrays.append(check_shape(f"forward.{name}", a, (T + 1, size), "(T + 1, n or k)"))
+    return arrays
+
+
+def gru_forward_einsum(params, x, g="softmax"):
+    """Element-wise forward pass of the GRU over one sequence.
+
+    Parameters
+    ----------
+    params : rnnlib.gru.GRUParams
+    x : ndarray of shape (T, m)
+    g : str
+        Output activation, by name.
+
+    Returns
+    -------
+    z, r, h_tilde, h, o, y : ndarrays with T + 1 rows, row t is time t
+        Shapes (T+1, n) for the first four, (T+1, k) for o and y; h[0] is
+        h_0 = 0, and row 0 of the others is NaN.
+
+    Notes
+    -----
+    z_i = sigma(w_il^(xz) x_l + w_ij^(hz) h_j^(t-1) + b_i^(z)), r_i likewise,
+    h~_i = tanh(w_il^(xh) x_l + w_ij^(hh) r_j h_j^(t-1) + b_i^(h)),
+    h_i^(t) = z_i h_i^(t-1) + (1 - z_i) h~_i  (no sum over i).
+    """
+    g = output_activation(g)
+    sigma = hidden_activation("sigmoid")
+    x = _padded(_gru_sequence(params, x))  # x[t] is x_t
+    T, n, k = len(x) - 1, params.n, params.k
+    z, r, h_tilde = (np.full((T + 1, n), np.nan) for _ in range(3))
+    h = np.zeros((T + 1, n))  # h[0] = h_0 = 0
+    o, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
+    p = params
+    for t in range(1, T + 1):
+        z[t] = sigma(np.einsum("il,l->i", p.W_xz, x[t])
+                     + np.einsum("ij,j->i", p.W_hz, h[t - 1]) + p.b_z)
+        r[t] = sigma(np.einsum("il,l->i", p.W_xr, x[t])
+                     + np.einsum("ij,j->i", p.W_hr, h[t - 1]) + p.b_r)
+        h_tilde[t] = np.tanh(np.einsum("il,l->i", p.W_xh, x[t])
+                             + np.einsum("ij,j->i", p.W_hh, r[t] * h[t - 1])
+                             + p.b_h)
+        h[t] = z[t] * h[t - 1] + (1 - z[t]) * h_tilde[t]
+        o[t] = np.einsum("ij,j->i", p.W_hy, h[t]) + p.b_y
+        y[t] = g(o[t])
+    return z, r, h_tilde, h, o, y
+
+
+def gru_bptt_einsum(params, x, forward, dC_dy, g="softmax"):
+    """Element-wise BPTT of the GRU for one sequence.
+
+    Parameters
+    ----------
+    params : rnnlib.gru.GRUParams
+    x : ndarray of shape (T, m)
+    forward : tuple
+        (z, r, h_tilde, h, o, y) from :func:`gru_forward_einsum`.
+    dC_dy : ndarray of shape (T, k)
+        dC_t/dy_t for t = 1..T.
+
+    Returns
+    -------
+    grads : rnnlib.gru.GRUParams
+    signals : dict of ndarrays with T + 1 rows, row t is time t
+        ``e``, ``delta_h`` (dC/dh_t; row 0 is dC/dh_0), ``delta_z``,
+        ``delta_r``, ``delta_h_tilde`` (dC/da^h_t, the candidate's).
+
+    Notes
+    -----
+    delta^h_i = w_ji^(hy) e_j^(t) + (what step t+1 sends back);
+    delta^h~_i = delta^h_i (1 - z_i)(1 - h~_i^2),
+    delta^z_i = delta^h_i (h_i^(t-1) - h~_i) z_i (1 - z_i),
+    delta^r_i = (w_ji^(hh) delta^h~_j) h_i^(t-1) r_i (1 - r_i);
+    sent back: delta^h_i z_i + (w_ji^(hh) delta^h~_j) r_i + w_ji^(hz) delta^z_j
+    + w_ji^(hr) delta^r_j.
+    """
+    g_act = output_activation(g)
+    x = _gru_sequence(params, x)  # checked: shape (T, m)
+    T, n, p = len(x), params.n, params
+    z, r, h_tilde, h, o, y = _gru_forward_arrays(forward, T, n, params.k)
+    dC_dy = as_finite_array("dC_dy", dC_dy, shape=(T, params.k), labels="(T, k)", why=" like y")
+    x, dC_dy = _padded(x), _padded(dC_dy)  # row t is time t
+    grad = {name: np.zeros_like(a) for name, a in params.items()}
+    e = np.full((T + 1, params.k), np.nan)
+    dh, d_z, d_r, d_ht = (np.full((T + 1, n), np.nan) for _ in range(4))
+    from_next = np.zeros(n)  # nothing comes back from step T + 1
+    for t in range(T, 0, -1):
+        J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
+        e[t] = np.einsum("j,ji->i", dC_dy[t], J)
+        dh[t] = np.einsum("ji,j->i", p.W_hy, e[t]) + from_next
+        d_ht[t] = dh[t] * (1 - z[t]) * (1 - h_tilde[t] ** 2)
+        d_z[t] = dh[t] * (h[t - 1] - h_tilde[t]) * z[t] * (1 - z[t])
+        rh = np.einsum("ji,j->i", p.W_hh, d_ht[t])  # dC/d(r_t h_{t-1})
+        d_r[t] = rh * h[t - 1] * r[t] * (1 - r[t])
+        from_next = (dh[t] * z[t] + rh * r[t]  # the four paths into h_{t-1}
+                     + np.einsum("ji,j->i", p.W_hz, d_z[t])
+                     + np.einsum("ji,j->i", p.W_hr, d_r[t]))
+        for gate, d in (("z", d_z[t]), ("r", d_r[t]), ("h", d_ht[t])):
+            grad[f"W_x{gate}"] += np.einsum("i,l->il", d, x[t])
+            grad[f"b_{gate}"] += d
+        grad["W_hz"] += np.einsum("i,j->ij", d_z[t], h[t - 1])
+        grad["W_hr"] += np.einsum("i,j->ij", d_r[t], h[t - 1])
+        grad["W_hh"] += np.einsum("i,j->ij", d_ht[t], r[t] * h[t - 1])
+        grad["W_hy"] += np.einsum("i,j->ij", e[t], h[t])
+        grad["b_y"] += e[t]
+    dh[0] = from_next  # dC/dh_0
+    signals = dict(e=e, delta_h=dh, delta_z=d_z, delta_r=d_r, delta_h_tilde=d_ht)
+    return GRUParams(**grad), signals
+
+
+def gru_loss_and_grad_einsum(params, X, Y, *, loss="mse", g="softmax"):
+    """:func:`rnnlib.gru.loss_and_grad`, one sequence and one timestep at a time.
+
+    Notes
+    -----
+    C = (1/N) sum_i C^(i) and grad C = (1/N) sum_i grad C^(i), with the
+    cross-entropy's dC_t/dy_t = -Y_t / y_t and the full Jacobian of g.
+    """
+    check_gru_params(params)
+    check_loss(loss, g)
+    X, batched = _gru_sequences(params, X)
+    N, T, _ = X.shape
+    Y = as_finite_array("Y", Y, dtype=params.dtype)
+    Y = Y if batched else Y[None]
+    if Y.shape != (N, T, params.k):
+        raise ValueError(f"Y: expected shape (N, T, k) = {(N, T, params.k)} like y, got {_shape_str(Y.shape)}")
+    total_C, total_grad = 0.0, None
+    for i in range(N):
+        fwd = gru_forward_einsum(params, X[i], g)
+        C_i, dC_dy = _cost_and_dC_dy(fwd[5], Y[i], fwd[4], loss)
+        grad_i, _ = gru_bptt_einsum(params, X[i], fwd, dC_dy, g)
         total_C += C_i
         total_grad = grad_i if total_grad is None else total_grad.map(np.add, grad_i)
     return total_C / N, total_grad.map(lambda a: a / N)

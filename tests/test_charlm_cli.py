@@ -307,7 +307,7 @@ def _interrupt(tmp_path, corpus, *extra, wait_for=lambda: True):
         header.append(line)
         if line.startswith("text:"):
             break
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # generous: a loaded machine trains slowly
     while not wait_for() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)

@@ -51,14 +51,14 @@ def test_plot_curves_and_sequence(ax):
 
 
 def test_show_source_is_the_library_code():
-    from rnnlib.forward_pass import run_forward
+    from rnnlib.reference import forward_matrix
 
-    src = show_source(run_forward)
-    original = inspect.getsource(run_forward).splitlines()
+    src = show_source(forward_matrix)
+    original = inspect.getsource(forward_matrix).splitlines()
     assert all(line in original for line in repr(src).splitlines())
     assert '"""' not in repr(src) and "for t in range(1, T + 1):" in repr(src)
-    assert show_source(run_forward, docstring=True).code.count('"""') == 2
-    loop = show_source(run_forward, start="for t in", stop="(forward-h)")
+    assert show_source(forward_matrix, docstring=True).code.count('"""') == 2
+    loop = show_source(forward_matrix, start="for t in", stop="eq. (3.8)")
     assert loop.code.splitlines()[0] == "for t in range(1, T + 1):" and len(loop.code.splitlines()) == 3
     assert loop._repr_markdown_().startswith("```python\n")
     with pytest.raises(ValueError, match="start: no line of forward contains 'nothing here'"):

@@ -876,6 +876,114 @@ def test_the_lstm_coverage_check_catches_a_new_name(monkeypatch):
         test_every_lstm_name_is_covered()
 
 
+# --- GRU ---
+# rnnlib.gru, its einsum references and its bug-gallery entries.  GRU objects
+# are unpacked into lists of arrays so that the helpers below compare them.
+from rnnlib import gru  # noqa: E402
+
+GRU_P = gru.unvec(0.3 * _rng.normal(size=gru.num_params(m, n, k)), m, n, k)
+GRU_ARRAYS = {f"params.{name}": a for name, a in GRU_P.items()}
+
+
+def gru_params_from(a, prefix="params"):
+    return gru.GRUParams(*(a[f"{prefix}.{name}"] for name in gru.NAMES))
+
+
+def _gru_out(result):
+    """A GRU result as the arrays it holds."""
+    if isinstance(result, gru.GRUParams):
+        return list(result)
+    if isinstance(result, gru.GRUCache):
+        return [result.z, result.r, result.h_tilde, result.h, result.o, result.y]
+    if isinstance(result, gru.GRUSignals):
+        return [result.e, result.delta_h, result.delta_z, result.delta_r, result.delta_h_tilde]
+    if isinstance(result, tuple):
+        return [a for r in result for a in _gru_out(r)]
+    if isinstance(result, dict):
+        return list(result.values())
+    return [result]
+
+
+def _gru_cache(a, prefix="params"):
+    params = gru_params_from(a, prefix)
+    return gru.forward(params, X.astype(params.dtype))
+
+
+def _gru_xy(fn, **kw):
+    return Spec(lambda a: _gru_out(fn(gru_params_from(a), a["X"], a["Y"], **kw)), {**GRU_ARRAYS, "X": X, "Y": Y},
+                {"X": _sequences}, integral={"X": X_INT, "Y": Y_INT})
+
+
+def _gru_one_sequence(spec_fn, arrays, integral, float32=False):
+    return Spec(spec_fn, {**GRU_ARRAYS, **arrays},
+                {"x": lambda s: len(s) == 2 and s[-1] == m and min(s) >= 1}, integral=integral,
+                float32=float32)  # the references compute in float64, as the RNN's do
+
+
+SPECS.update({
+    "gru.GRUParams": Spec(lambda a: _gru_out(gru_params_from(a)), GRU_ARRAYS, finite=()),  # a container
+    "gru.GRUParams.astype": Spec(lambda a: _gru_out(gru_params_from(a).astype(np.float64)), GRU_ARRAYS, finite=(),
+                                 float32=False),
+    "gru.GRUParams.map": Spec(lambda a: _gru_out(gru_params_from(a).map(np.add, gru_params_from(a))), GRU_ARRAYS,
+                              finite=()),
+    "gru.vec": Spec(lambda a: gru.vec(gru_params_from(a)), GRU_ARRAYS, finite=()),
+    "gru.unvec": Spec(lambda a: _gru_out(gru.unvec(a["v"], m, n, k)), {"v": gru.vec(GRU_P)}),
+    "gru.forward": Spec(lambda a: _gru_out(gru.forward(gru_params_from(a), a["X"], h0=a["h0"])),
+                        {**GRU_ARRAYS, "X": X, "h0": H0}, {"X": _sequences},
+                        integral={"X": X_INT, "h0": X_INT[:, 0, :1].repeat(n, 1)}),
+    "gru.cost": Spec(lambda a: gru.cost(_gru_cache(a, "p"), a["Y"], loss="cross_entropy"),
+                     {"Y": Y, **{f"p.{name}": v for name, v in GRU_P.items()}}, finite=("Y",), integral={"Y": Y_INT}),
+    "gru.backward": Spec(lambda a: _gru_out(gru.backward(gru_params_from(a), _gru_cache(a), a["dC_dy"])),
+                         {**GRU_ARRAYS, "dC_dy": Y - 0.5}, integral={"dC_dy": Y_INT}),
+    "gru.gradients": Spec(
+        lambda a: _gru_out(gru.gradients(_gru_cache(a), gru.backward(gru_params_from(a), _gru_cache(a), e=a["e"]))),
+        {**GRU_ARRAYS, "e": Y - 0.5}, integral={"e": Y_INT}),
+    "gru.loss_and_grad": _gru_xy(gru.loss_and_grad, loss="cross_entropy"),
+    **{f"broken.{name}": _gru_xy(fn) for name, fn in broken.GRU_VARIANTS.items()},
+    "reference.gru_forward_einsum": _gru_one_sequence(
+        lambda a: reference.gru_forward_einsum(gru_params_from(a), a["x"]), {"x": X[0]}, {"x": X_INT[0]}),
+    "reference.gru_bptt_einsum": _gru_one_sequence(
+        lambda a: _gru_out(reference.gru_bptt_einsum(
+            gru_params_from(a), a["x"], reference.gru_forward_einsum(gru_params_from(a), X[0]), a["dC_dy"])),
+        {"x": X[0], "dC_dy": Y[0] - 0.5}, {"x": X_INT[0], "dC_dy": Y_INT[0]}),
+    "reference.gru_loss_and_grad_einsum": Spec(
+        lambda a: _gru_out(reference.gru_loss_and_grad_einsum(gru_params_from(a), a["X"], a["Y"])),
+        {**GRU_ARRAYS, "X": X, "Y": Y}, {"X": _sequences}, integral={"X": X_INT, "Y": Y_INT},
+        float32=False),  # float64, as the RNN's reference
+})
+SCALARS.update({
+    "gru.init_params": Scalars(lambda s: gru.init_params(s["m"], s["n"], s["k"], rng=0), dict(m=2, n=3, k=1),
+                               dict(m=integer(1, 2**20), n=integer(1, 2**10), k=integer(1, 2**20))),
+    "gru.num_params": Scalars(lambda s: gru.num_params(s["m"], s["n"], s["k"]), dict(m=2, n=3, k=1),
+                              dict(m=integer(1), n=integer(1), k=integer(1))),
+    "gru.unvec": Scalars(lambda s: gru.unvec(np.zeros(gru.num_params(2, 3, 1)), s["m"], 3, 1), dict(m=2),
+                         dict(m=lambda v: integer(1)(v) and v == 2), also=("v",)),
+    "gru.forward": Scalars(lambda s: gru.forward(GRU_P, X, g=s["g"]), dict(g="softmax"), dict(g=G_CHOICES)),
+    "gru.loss_and_grad": Scalars(lambda s: gru.loss_and_grad(GRU_P, X, Y, loss=s["loss"]), dict(loss="mse"),
+                                 dict(loss=LOSS)),
+    "gru.cost": Scalars(lambda s: gru.cost(gru.forward(GRU_P, X), Y, loss=s["loss"]), dict(loss="mse"),
+                        dict(loss=LOSS)),
+})
+OBJECTS.update({
+    "gru.forward(params)": (lambda v: gru.forward(v, X), "params"),
+    "gru.vec(params)": (lambda v: gru.vec(v), "params"),
+    "gru.cost(cache)": (lambda v: gru.cost(v, Y), "cache"),
+    "gru.backward(cache)": (lambda v: gru.backward(GRU_P, v, Y), "cache"),
+    "gru.gradients(signals)": (lambda v: gru.gradients(gru.forward(GRU_P, X), v), "signals"),
+    "gru.GRUParams.map(others)": (lambda v: GRU_P.map(np.add, v), "others"),
+})
+EXEMPT.update({
+    "gru": "a module",
+    "GRUCache": "returned by gru.forward; its use as an argument is in OBJECTS",
+    "GRUSignals": "returned by gru.backward; its use as an argument is in OBJECTS",
+    "GRU_VARIANTS": "a dict of the broken.gru_* functions, which are specified",
+    "plots.draw_gru_cell": "a figure with no data arguments, tested in test_gru.py",
+})
+COVERED_ELSEWHERE.update({"GRUParams": ["gru.GRUParams"], **{name: [f"broken.{name}"] for name in broken.GRU_VARIANTS}})
+# the bare names gru.init_params, gru.vec, ... share their names with the RNN's and are specified above as gru.*
+# --- end GRU ---
+
+
 def test_every_public_name_is_covered():
     names = set(rnnlib.__all__)
     for info in pkgutil.walk_packages(rnnlib.__path__, "rnnlib."):
