@@ -128,10 +128,11 @@ def forward_einsum(params: Params, x, f="tanh", g="softmax"):
     x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
-    z = np.full((T + 1, n), np.nan)
-    h = np.zeros((T + 1, n))  # h[0] = 0: eq. (3.1)
-    o = np.full((T + 1, k), np.nan)
-    y = np.full((T + 1, k), np.nan)
+    dtype = params.dtype  # every buffer in the parameters' precision
+    z = np.full((T + 1, n), np.nan, dtype)
+    h = np.zeros((T + 1, n), dtype)  # h[0] = 0: eq. (3.1)
+    o = np.full((T + 1, k), np.nan, dtype)
+    y = np.full((T + 1, k), np.nan, dtype)
     for t in range(1, T + 1):
         z[t] = (  # eq. (3.2): sum over j and over l, i free
             np.einsum("ij,j->i", W_hh, h[t - 1])
@@ -173,8 +174,8 @@ def bptt_einsum(
     x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
-    e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
+    e = np.full((T + 1, params.k), np.nan, params.dtype)
+    delta = np.zeros((T + 2, params.n), params.dtype)  # delta[T + 1] = 0
     for t in range(T, 0, -1):
         J = g_act.jacobian(o[t])  # J[j, i] = dy_j / do_i
         e[t] = np.einsum("j,ji->i", dC_dy[t], J)  # eq. (5.23)
@@ -201,10 +202,11 @@ def forward_matrix(params: Params, x, f="tanh", g="softmax"):
     x = _one_sequence(params, x)  # checked: shape (T, m)
     T, n, k = len(x), params.n, params.k
     x = _padded(x)  # x[t] is x_t; x[0] is NaN
-    z = np.full((T + 1, n), np.nan)
-    h = np.zeros((T + 1, n))  # h[0] = h_0 = 0: eq. (3.6)
-    o = np.full((T + 1, k), np.nan)
-    y = np.full((T + 1, k), np.nan)
+    dtype = params.dtype  # every buffer in the parameters' precision
+    z = np.full((T + 1, n), np.nan, dtype)
+    h = np.zeros((T + 1, n), dtype)  # h[0] = h_0 = 0: eq. (3.6)
+    o = np.full((T + 1, k), np.nan, dtype)
+    y = np.full((T + 1, k), np.nan, dtype)
     for t in range(1, T + 1):
         z[t] = W_hh @ h[t - 1] + W_xh @ x[t] + b_h  # eq. (3.7)
         h[t] = f(z[t])  # eq. (3.8)
@@ -231,8 +233,8 @@ def bptt_matrix(
     x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
     T = len(x) - 1
     dW_xh, dW_hh, dW_hy, db_h, db_y = (np.zeros_like(a) for a in params)
-    e = np.full((T + 1, params.k), np.nan)
-    delta = np.zeros((T + 2, params.n))  # delta[T + 1] = 0
+    e = np.full((T + 1, params.k), np.nan, params.dtype)
+    delta = np.zeros((T + 2, params.n), params.dtype)  # delta[T + 1] = 0
     for t in range(T, 0, -1):
         e[t] = g_act.vjp(o[t], g_act(o[t]), dC_dy[t])  # eq. (5.23)
         dC_dh = W_hy.T @ e[t] + W_hh.T @ delta[t + 1]  # eq. (5.14)
