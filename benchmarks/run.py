@@ -151,13 +151,14 @@ def agree(reference, other, dtype, what):
 
 
 def cpu_model():
+    """The CPU's model name and the vector extensions that decide which BLAS kernels run."""
     try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        lines = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return platform.processor() or platform.machine(), None
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return model or platform.machine(), [f for f in ("avx2", "fma", "avx512f", "amx_tile") if f in flags]
 
 
 def blas_libraries():
@@ -172,8 +173,10 @@ def blas_libraries():
 
 def machine(torch_version, jax_version):
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    model, features = cpu_model()
     info = {
-        "cpu": cpu_model(),
+        "cpu": model,
+        "cpu_features": features,
         "cpus": os.cpu_count(),
         "processor": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",
@@ -193,7 +196,8 @@ def machine(torch_version, jax_version):
         config = torch.__config__.show()
         info["pytorch_threads"] = torch.get_num_threads()
         info["pytorch_blas"] = next(
-            (line.strip(" -") for line in config.splitlines() if "Math Kernel Library" in line or "OpenBLAS" in line),
+            (line.strip(" -").split("-Product")[0] for line in config.splitlines()
+             if "Math Kernel Library" in line or "OpenBLAS" in line),
             next((part.split("=")[1] for part in config.replace(",", " ").split() if part.startswith("BLAS_INFO=")), None),
         )
     if jax_version is not None:
@@ -400,6 +404,24 @@ def verdicts(results):
     return out
 
 
+def readme_sentence(results):
+    """The README's sentence on performance, from the stored results (tests/test_readme.py compares)."""
+    info = results["machine"]
+
+    def span(names, peer):
+        values = [r["rnnlib_over"][peer] for r in results["comparisons"] if r["name"] in names and peer in r["rnnlib_over"]]
+        return f"{min(values):.2f} to {max(values):.2f}" if values else "not measured"
+
+    return (
+        f"On the machine recorded in `benchmarks/results/results.json` ({info['cpu']}, {info['cpus']} CPUs; "
+        f"numpy {info['numpy']} with {info['numpy_blas']}, PyTorch {info['pytorch']} with "
+        f"{info.get('pytorch_blas')}, JAX {info['jax']}), rnnlib took {span(('medium', 'large'), 'pytorch')} "
+        f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes, "
+        f"and {span(('small', 'char LM'), 'pytorch')} of PyTorch's and {span(('small', 'char LM'), 'jax')} "
+        f"of JAX's at the small ones (medians over {results['rounds']} rounds, float64 and float32)."
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes only, to check that everything runs")
@@ -490,6 +512,8 @@ def main(argv=None):
             said = "not measured" if v["met"] is None else ("met" if v["met"] else "missed")
             value = "-" if v["value"] is None else f"{v['value']:.2f}"
             print(f"    {case:16s} {value:>6s}  {said}")
+    if with_torch and with_jax:
+        print("\nfor the README:", readme_sentence(results))
     results["seconds_taken"] = time.perf_counter() - started
     print(f"\n{results['seconds_taken']:.0f} s in all")
 
