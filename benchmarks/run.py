@@ -412,10 +412,13 @@ def readme_sentence(results):
         values = [r["rnnlib_over"][peer] for r in results["comparisons"] if r["name"] in names and peer in r["rnnlib_over"]]
         return f"{min(values):.2f} to {max(values):.2f}" if values else "not measured"
 
+    libraries = info["blas_libraries"] if isinstance(info["blas_libraries"], list) else []
+    threads = next((lib["num_threads"] for lib in libraries
+                    if lib["user_api"] == "blas" and lib.get("version") and lib["version"] in info["numpy_blas"]), "?")
     return (
         f"On the machine recorded in `benchmarks/results/results.json` ({info['cpu']}, {info['cpus']} CPUs; "
-        f"numpy {info['numpy']} with {info['numpy_blas']}, PyTorch {info['pytorch']} with "
-        f"{info.get('pytorch_blas')}, JAX {info['jax']}), rnnlib took {span(('medium', 'large'), 'pytorch')} "
+        f"numpy {info['numpy']} with {info['numpy_blas']} on {threads} threads, PyTorch {info['pytorch']} with "
+        f"{info.get('pytorch_blas')} on {info.get('pytorch_threads')} threads, JAX {info['jax']}), rnnlib took {span(('medium', 'large'), 'pytorch')} "
         f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes, "
         f"and {span(('small', 'char LM'), 'pytorch')} of PyTorch's and {span(('small', 'char LM'), 'jax')} "
         f"of JAX's at the small ones (medians over {results['rounds']} rounds, float64 and float32)."
