@@ -469,6 +469,12 @@ def main(argv=None):
         "failed_measurements": [],
     }
     print("on", results["machine"]["cpu"], "with", results["machine"]["numpy_blas"])
+    section = {"start": time.perf_counter()}  # seconds each part took, for planning runs
+
+    def lap(name):
+        now = time.perf_counter()
+        section[name], section["start"] = now - section["start"], now
+
     ladder_shapes = (("book", 3),) if args.quick else (("book", 3), ("medium", 1))
     for name, inner in ladder_shapes:
         rung = measure_ladder(shapes[name], repeat, inner)
@@ -479,6 +485,7 @@ def main(argv=None):
             print(f"  {impl:20s} {1e3 * seconds:9.2f} ms  {up['median']:6.1f}x the literal loop"
                   f" ({up['min']:.1f}-{up['max']:.1f})  {rung['minor_faults_per_call'][impl]:8.0f} minor faults per call")
 
+    lap("ladder")
     print(f"\n{'shape':>8} {'dtype':>8} {'rnnlib ms':>10} {'literal':>8} {'pytorch':>8} {'jax':>8}"
           f" {'vs torch':>9} {'vs jax':>7} {'share':>6} {'mm/np':>6}")
     for name, shape in shapes.items():
@@ -504,9 +511,11 @@ def main(argv=None):
     print("(vs torch, vs jax: rnnlib's time over theirs; share: the products' time alone over rnnlib's;"
           " mm/np: torch.mm's time over numpy's on the stacked products)")
 
+    lap("comparisons and memory")
     base = shapes["book"]
     values = {"T": (10, 20), "N": (2, 4)} if args.quick else {"T": (25, 50, 100, 200, 400), "N": (8, 16, 32, 64, 128, 256)}
     results["growth"] = measure_growth(base, values, repeat)
+    lap("growth")
     results["verdicts"] = verdicts(results)
     print("\ntargets:")
     for key, verdict in results["verdicts"].items():
@@ -518,7 +527,9 @@ def main(argv=None):
     if with_torch and with_jax:
         print("\nfor the README:", readme_sentence(results))
     results["seconds_taken"] = time.perf_counter() - started
-    print(f"\n{results['seconds_taken']:.0f} s in all")
+    results["seconds_per_part"] = {key: value for key, value in section.items() if key != "start"}
+    parts = ", ".join(f"{key} {value:.0f} s" for key, value in results["seconds_per_part"].items())
+    print(f"\n{results['seconds_taken']:.0f} s in all ({parts})")
 
     out = args.out
     if out is None and not args.quick:
