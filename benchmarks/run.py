@@ -409,7 +409,8 @@ def readme_sentence(results):
     info = results["machine"]
 
     def span(names, peer):
-        values = [r["rnnlib_over"][peer] for r in results["comparisons"] if r["name"] in names and peer in r["rnnlib_over"]]
+        values = [r["rnnlib_over"][peer] for r in results["comparisons"]
+                  if r["name"] in names and peer in r["rnnlib_over"]]
         return f"{min(values):.2f} to {max(values):.2f}" if values else "not measured"
 
     libraries = info["blas_libraries"] if isinstance(info["blas_libraries"], list) else []
@@ -418,7 +419,8 @@ def readme_sentence(results):
     return (
         f"On the machine recorded in `benchmarks/results/results.json` ({info['cpu']}, {info['cpus']} CPUs; "
         f"numpy {info['numpy']} with {info['numpy_blas']} on {threads} threads, PyTorch {info['pytorch']} with "
-        f"{info.get('pytorch_blas')} on {info.get('pytorch_threads')} threads, JAX {info['jax']}), rnnlib took {span(('medium', 'large'), 'pytorch')} "
+        f"{info.get('pytorch_blas')} on {info.get('pytorch_threads')} threads, JAX {info['jax']}), "
+        f"rnnlib took {span(('medium', 'large'), 'pytorch')} "
         f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes, "
         f"and {span(('small', 'char LM'), 'pytorch')} of PyTorch's and {span(('small', 'char LM'), 'jax')} "
         f"of JAX's at the small ones (medians over {results['rounds']} rounds, float64 and float32)."
@@ -483,7 +485,8 @@ def main(argv=None):
         for impl, seconds in rung["seconds"].items():
             up = rung["speedup_over_literal"][impl]
             print(f"  {impl:20s} {1e3 * seconds:9.2f} ms  {up['median']:6.1f}x the literal loop"
-                  f" ({up['min']:.1f}-{up['max']:.1f})  {rung['minor_faults_per_call'][impl]:8.0f} minor faults per call")
+                  f" ({up['min']:.1f}-{up['max']:.1f})"
+                  f"  {rung['minor_faults_per_call'][impl]:8.0f} minor faults per call")
 
     lap("ladder")
     print(f"\n{'shape':>8} {'dtype':>8} {'rnnlib ms':>10} {'literal':>8} {'pytorch':>8} {'jax':>8}"
@@ -513,7 +516,9 @@ def main(argv=None):
 
     lap("comparisons and memory")
     base = shapes["book"]
-    values = {"T": (10, 20), "N": (2, 4)} if args.quick else {"T": (25, 50, 100, 200, 400), "N": (8, 16, 32, 64, 128, 256)}
+    values = {"T": (10, 20), "N": (2, 4)}
+    if not args.quick:
+        values = {"T": (25, 50, 100, 200, 400), "N": (8, 16, 32, 64, 128, 256)}
     results["growth"] = measure_growth(base, values, repeat)
     lap("growth")
     results["verdicts"] = verdicts(results)

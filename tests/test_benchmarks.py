@@ -58,7 +58,8 @@ def test_jax_absent_is_skipped_with_one_line(monkeypatch, capsys):
     assert run.peers.jax_version() is None
     results = run.main(["--quick", "--repeat", "1", "--no-torch"])
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("JAX")]
-    assert lines == ["JAX is not installed (pip install -r benchmarks/requirements-jax.txt): its comparisons are skipped."]
+    said = "JAX is not installed (pip install -r benchmarks/requirements-jax.txt): its comparisons are skipped."
+    assert lines == [said]
     assert results["machine"]["jax"] is None
     assert all("jax" not in r["seconds"] for r in results["comparisons"])
 
