@@ -427,6 +427,20 @@ def readme_sentence(results):
     )
 
 
+def update_readme(results, readme=OUT.parents[1] / "README.md"):
+    """Rewrite the README's performance sentence from ``results`` (after a final run)."""
+    import re
+    import textwrap
+
+    text = readme.read_text()
+    pattern = r"On the machine recorded in `benchmarks/results/results\.json`.*?run the script to measure yours\."
+    sentence = readme_sentence(results) + " Those ratios hold for that machine; run the script to measure yours."
+    new, count = re.subn(pattern, lambda _: textwrap.fill(sentence, 79, break_on_hyphens=False), text, flags=re.S)
+    if count != 1:
+        raise ValueError(f"README.md: expected one performance sentence to replace, found {count}")
+    readme.write_text(new)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes only, to check that everything runs")
@@ -434,11 +448,19 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX even if it is installed")
     parser.add_argument(
+        "--update-readme", action="store_true",
+        help="measure nothing: rewrite README.md's performance sentence from benchmarks/results/results.json",
+    )
+    parser.add_argument(
         "--out", type=pathlib.Path, default=None,
         help="folder for results.json and plots (default: benchmarks/results, "
              "or benchmarks/results-incomplete without PyTorch or JAX)",
     )
     args = parser.parse_args(argv)
+    if args.update_readme:
+        update_readme(json.loads((OUT / "results.json").read_text()))
+        print("README.md's performance sentence now matches benchmarks/results/results.json")
+        return None
     started = time.perf_counter()
     repeat = args.repeat or (1 if args.quick else 7)
     shapes = QUICK_SHAPES if args.quick else SHAPES

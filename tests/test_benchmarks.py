@@ -4,6 +4,7 @@ Speed itself is measured by the benchmarks, never asserted in a test.
 """
 
 import importlib.util
+import json
 import pathlib
 import sys
 
@@ -144,3 +145,18 @@ def test_flop_count():
     forward = 2 * N * T * (m * n + n * n + n * k)
     backward = 2 * N * T * (k * n + n * n + m * n + n * n + k * n)
     assert run.flops(N, T, m, n, k) == forward + backward
+
+
+def test_update_readme_rewrites_only_the_performance_sentence(tmp_path):
+    run = load("run")
+    results = json.loads((ROOT / "benchmarks" / "results" / "results.json").read_text())
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n\nOn the machine recorded in `benchmarks/results/results.json` (old\nnumbers)"
+                      " ... run the script to measure yours.\n\n## Next\n")
+    run.update_readme(results, readme)
+    text = readme.read_text()
+    assert text.startswith("# Title\n\n") and text.endswith("measure yours.\n\n## Next\n")
+    assert " ".join(run.readme_sentence(results).split()) in " ".join(text.split())
+    readme.write_text("# Title without the sentence\n")
+    with pytest.raises(ValueError, match="expected one performance sentence"):
+        run.update_readme(results, readme)

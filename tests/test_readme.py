@@ -35,5 +35,5 @@ def test_readme_performance_sentence_matches_the_stored_results():
     results = json.loads((ROOT / "benchmarks" / "results" / "results.json").read_text())
     sentence = " ".join(run.readme_sentence(results).split())
     readme = " ".join((ROOT / "README.md").read_text().split())
-    assert sentence in readme, f"README.md should say (benchmarks/run.py prints it): {sentence}"
+    assert sentence in readme, f"README.md should say (benchmarks/run.py --update-readme writes it): {sentence}"
     assert "book/11_performance.ipynb" in readme
