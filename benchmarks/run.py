@@ -4,6 +4,7 @@ Usage (from the project's top folder, after `make book` or `make test` has creat
 
     .venv/bin/python benchmarks/run.py              # everything; writes benchmarks/results/
     .venv/bin/python benchmarks/run.py --quick      # tiny shapes, a few seconds, writes nothing
+    .venv/bin/python benchmarks/run.py --update-readme   # README's sentence from benchmarks/results/
 
 What is measured, always forward pass + BPTT (loss_and_grad with f = tanh, an
 identity output and the mean squared error):
