@@ -82,7 +82,7 @@ def test_a_share_of_matmul_above_one_is_flagged_not_stored(monkeypatch):
     rounds = {"rnnlib": [1.0, 1.0], "numpy per-step products": [0.7, 0.7], "numpy stacked products": [0.6, 0.6]}
     monkeypatch.setattr(run, "per_round", lambda fns, *a, **k: {name: rounds.get(name, [1.0, 1.0]) for name in fns})
     r = run.measure_shape("tiny", (2, 3, 2, 4, 2), np.float64, 2, False, False, False)
-    assert r["share_of_matmul"] is None and "1.30 > 1" in r["failed"]
+    assert r["share_of_matmul"] is None and "1.300 > 1" in r["failed"]
     verdict = run.verdicts({"comparisons": [dict(r, name="large")], "memory": []})
     assert verdict[run.SHARE]["cases"]["large, float64"] == {"value": None, "met": None}
     rounds["numpy stacked products"] = [0.2, 0.2]  # the products alone take 0.9 of rnnlib's time: a share of 0.9
