@@ -1,29 +1,40 @@
-"""How fast is rnnlib, and why: loss_and_grad measured against a literal loop, PyTorch and the machine.
+"""How fast is rnnlib, and why: loss_and_grad against a literal loop, PyTorch, JAX and the machine's BLAS.
 
 Usage (from the project's top folder, after `make book` or `make test` has created .venv):
 
     .venv/bin/python benchmarks/run.py              # everything; writes benchmarks/results/
     .venv/bin/python benchmarks/run.py --quick      # tiny shapes, a few seconds, writes nothing
+    .venv/bin/python benchmarks/run.py --update-readme   # README's sentence from benchmarks/results/
 
 What is measured, always forward pass + BPTT (loss_and_grad with f = tanh, an
 identity output and the mean squared error):
 
 * the ladder from the notes' literal per-sequence, per-timestep loop to
-  rnnlib, one optimisation at a time (ladder.py);
-* rnnlib against the literal loop and against PyTorch on the CPU (nn.RNN and
-  nn.Linear with autograd, the same weights and data; the gradients are
-  checked to agree first), in float64 and float32, from small to large shapes;
-* the achieved GFLOP/s against those of a plain numpy matrix product of the
-  same size, measured in the same run;
+  rnnlib, one optimisation at a time (ladder.py), with the minor page faults
+  of each call;
+* rnnlib against the literal loop, PyTorch (nn.RNN and nn.Linear with
+  autograd, eager) and JAX (jit of value_and_grad over lax.scan, compiled by
+  XLA; the compile time is reported on its own, never inside a call), the same
+  weights and data, the cost and gradients checked to agree first, in float64
+  and float32, from small to large shapes (peers.py);
+* the matrix products the RNN issues, alone: 2T products (N, n) x (n, n),
+  one per step forward and backward, and the six stacked products over all
+  NT rows, through numpy's BLAS and through torch.mm on the same operands;
+  their rate is the ceiling of rnnlib's, and the ratio is the "share of
+  matmul" (a share above 1 cannot be true and is flagged as a failed
+  measurement, not stored);
 * peak memory against the activations that must be stored, and how time and
   memory grow with T and N.
 
-PyTorch is optional: `pip install -r benchmarks/requirements-torch.txt` into
-the same environment.  Without it the PyTorch comparisons are skipped and the
-script says so.  Timings take turns between implementations, round after
-round, and report medians; every speed-up is the median of the ratios
-measured within each round, because absolute times drift with the machine's
-load.
+PyTorch and JAX are optional: `pip install -r benchmarks/requirements-torch.txt`
+and `-r benchmarks/requirements-jax.txt` into the same environment; without
+one, its comparisons are skipped (one line says so) and the results go to
+benchmarks/results-incomplete/, leaving the book's results alone.
+Implementations take turns, round after round, with a pause before each
+turn; every ratio is computed within each round and summarised over the
+rounds (median, quartiles, min and max), because absolute times drift with
+the machine's load.  results.json records the machine: CPU model, BLAS
+libraries and their threads (threadpoolctl), library versions.
 """
 
 from __future__ import annotations
@@ -33,14 +44,16 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import sys
 import time
 import tracemalloc
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # for ladder.py, when run as a script
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # for ladder.py and peers.py, run as a script
 import ladder  # noqa: E402
+import peers  # noqa: E402
 
 import rnnlib  # noqa: E402
 from rnnlib.reference import loss_and_grad_reference  # noqa: E402
@@ -48,16 +61,25 @@ from rnnlib.reference import loss_and_grad_reference  # noqa: E402
 OUT = pathlib.Path(__file__).resolve().parent / "results"
 SHAPES = {  # name: (N, T, m, n, k)
     "small": (1, 100, 65, 100, 65),
-    "literal target": (32, 50, 64, 128, 64),
+    "char LM": (32, 25, 89, 128, 89),  # the character model's training chunk in its chapter: 89 distinct characters
+    "book": (32, 50, 64, 128, 64),
     "medium": (64, 100, 128, 256, 128),
     "large": (128, 100, 256, 512, 256),
 }
-QUICK_SHAPES = {"tiny": (4, 10, 8, 16, 8), "literal target": (4, 10, 8, 16, 8)}
-TARGETS = {
-    "literal speed-up at the literal target shape, float64": ">= 10",
-    "time relative to PyTorch at medium and large, float64 and float32": "<= 0.8",
-    "share of matrix-product GFLOP/s at the large shape": ">= 0.5",
-    "peak memory relative to the activations that must be stored": "<= 1.5",
+QUICK_SHAPES = {"small": (1, 6, 3, 4, 3), "book": (4, 10, 8, 16, 8)}
+WITH_LITERAL = ("small", "char LM", "book")  # the literal loop takes seconds beyond these
+
+SMALL = "small shapes: time relative to JAX"
+BOOK = "book shape: time relative to PyTorch"
+VS_TORCH = "medium and large: time relative to PyTorch"
+SHARE = "medium and large: share of the rate of the RNN's own matrix products"
+MEMORY = "medium and large: peak memory relative to the activations that must be stored"
+TARGETS = {  # key: (comparison, bound)
+    SMALL: ("<=", 1.0),
+    BOOK: ("<=", 0.7),
+    VS_TORCH: ("<=", 1.0),
+    SHARE: (">=", 0.85),
+    MEMORY: ("<=", 1.5),
 }
 
 
@@ -68,6 +90,11 @@ def flops(N, T, m, n, k):
     return 2 * N * T * (forward + backward)
 
 
+def flops_per_step(N, T, m, n, k):
+    """The part of :func:`flops` in the products that wait for the previous step: W_hh h_{t-1}, W_hh^T delta_{t+1}."""
+    return 2 * N * T * 2 * n * n
+
+
 def problem(N, T, m, n, k, dtype, seed=0):
     rng = np.random.default_rng(seed)
     params = rnnlib.init_params(m, n, k, rng=rng, dtype=dtype)
@@ -76,32 +103,39 @@ def problem(N, T, m, n, k, dtype, seed=0):
     return params, rng.normal(size=(N, T, m)).astype(dtype), rng.normal(size=(N, T, k)).astype(dtype)
 
 
-def time_alternately(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05) -> dict:
-    """Median seconds per call of each function; they take turns, round after round.
+def per_round(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05, faults: bool = False) -> dict:
+    """Seconds per call of each function in each round (the median of ``inner`` calls).
 
-    Before each turn the script sleeps for ``pause`` seconds: the worker threads
-    of PyTorch's OpenMP (and of OpenBLAS) keep spinning for a few milliseconds
-    after a call, and measured right after one, the other library runs up to
-    twice as slow.
+    The functions take turns, round after round.  Before each turn the script
+    sleeps for ``pause`` seconds: the worker threads of PyTorch's OpenMP (and of
+    OpenBLAS) keep spinning for a few milliseconds after a call, and measured
+    right after one, the other library runs up to twice as slow.  With
+    ``faults``, also the minor page faults per call (the kernel mapping fresh
+    memory), under the key ``(name, "faults")``.
     """
-    rounds = per_round(fns, repeat, inner, pause)
-    return {name: float(np.median(r)) for name, r in rounds.items()}
-
-
-def per_round(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05) -> dict:
-    """Seconds per call of each function in each round (the median of ``inner`` calls)."""
     rounds = {name: [] for name in fns}
+    if faults:
+        rounds.update({(name, "faults"): [] for name in fns})
     for _ in range(repeat):
         for name, fn in fns.items():
             time.sleep(pause)
             fn()  # warm-up: caches and allocator as in a training loop
             calls = []
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             for _ in range(inner):
                 start = time.perf_counter()
                 fn()
                 calls.append(time.perf_counter() - start)
+            if faults:
+                rounds[(name, "faults")].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / inner)
             rounds[name].append(float(np.median(calls)))
     return rounds
+
+
+def spread(values) -> dict:
+    """Median, quartiles and extremes of per-round values."""
+    q = np.percentile(np.asarray(values, dtype=float), [0, 25, 50, 75, 100])
+    return {"min": q[0], "q1": q[1], "median": q[2], "q3": q[3], "max": q[4], "rounds": len(values)}
 
 
 def agree(reference, other, dtype, what):
@@ -114,110 +148,193 @@ def agree(reference, other, dtype, what):
         raise AssertionError(f"{what} disagrees with rnnlib: cost {C1} vs {C0}, gradient gap {gap:.1e} of its scale")
 
 
-# --- PyTorch ---------------------------------------------------------------------
+# --- the machine ---------------------------------------------------------------------
 
 
-def torch_version():
+def cpu_model():
+    """The CPU's model name and the vector extensions that decide which BLAS kernels run."""
     try:
-        import torch
+        lines = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or platform.machine(), None
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return model or platform.machine(), [f for f in ("avx2", "fma", "avx512f", "amx_tile") if f in flags]
+
+
+def blas_libraries():
+    """The BLAS and OpenMP libraries loaded in this process, with their threads (threadpoolctl), or None."""
+    try:
+        from threadpoolctl import threadpool_info
     except ImportError:
         return None
-    return torch.__version__
+    keep = ("user_api", "internal_api", "prefix", "version", "num_threads", "threading_layer", "architecture")
+    return [{key: lib[key] for key in keep if key in lib} for lib in threadpool_info()]  # no file paths
 
 
-def torch_loss_and_grad(params, X, Y):
-    """nn.RNN + nn.Linear with the same weights; returns a function computing (C, grads) like rnnlib."""
-    import torch
+def machine(torch_version, jax_version):
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    model, features = cpu_model()
+    info = {
+        "cpu": model,
+        "cpu_features": features,
+        "cpus": os.cpu_count(),
+        "processor": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numpy_blas": f"{blas.get('name')} {blas.get('version')}",
+        "pytorch": torch_version,
+        "jax": jax_version,
+        "threads_environment": {
+            key: os.environ.get(key)
+            for key in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS")
+        },
+    }
+    if torch_version is not None:
+        import torch
 
-    dtype = torch.float64 if X.dtype == np.float64 else torch.float32
-    m, n, k = params.m, params.n, params.k
-    rnn = torch.nn.RNN(m, n, nonlinearity="tanh", batch_first=True).to(dtype)
-    out = torch.nn.Linear(n, k).to(dtype)
-    with torch.no_grad():
-        rnn.weight_ih_l0.copy_(torch.from_numpy(params.W_xh))
-        rnn.weight_hh_l0.copy_(torch.from_numpy(params.W_hh))
-        rnn.bias_ih_l0.copy_(torch.from_numpy(params.b_h))
-        rnn.bias_hh_l0.zero_()  # PyTorch has two hidden biases; their sum is b_h
-        out.weight.copy_(torch.from_numpy(params.W_hy))
-        out.bias.copy_(torch.from_numpy(params.b_y))
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-    N = X.shape[0]
-    weights = [rnn.weight_ih_l0, rnn.weight_hh_l0, out.weight, rnn.bias_ih_l0, out.bias]
+        config = torch.__config__.show()
+        info["pytorch_threads"] = torch.get_num_threads()
+        info["pytorch_blas"] = next(
+            (line.strip(" -").split("-Product")[0] for line in config.splitlines()
+             if "Math Kernel Library" in line or "OpenBLAS" in line),
+            next((part.split("=")[1] for part in config.replace(",", " ").split() if part.startswith("BLAS_INFO=")), None),
+        )
+    if jax_version is not None:
+        import jax
 
-    def step():
-        for w in list(rnn.parameters()) + list(out.parameters()):
-            w.grad = None
-        hidden, _ = rnn(Xt)
-        C = 0.5 * ((out(hidden) - Yt) ** 2).sum() / N
-        C.backward()
-        return C
-
-    def result():
-        C = step()
-        return float(C.detach()), rnnlib.Params(*(w.grad.numpy().copy() for w in weights))
-
-    return step, result
+        info["jax_backend"] = f"{jax.default_backend()} ({len(jax.devices())} device)"
+    libraries = blas_libraries()
+    info["blas_libraries"] = libraries if libraries is not None else "threadpoolctl not installed"
+    return info
 
 
 # --- the measurements ----------------------------------------------------------------
 
 
-def measure_ladder(shape, repeat):
+def measure_ladder(shape, repeat, inner):
     params, X, Y = problem(*shape, np.float64)
     reference = rnnlib.loss_and_grad(params, X, Y, g="identity")
     for name, fn in ladder.LADDER.items():
         agree(reference, fn(params, X, Y), np.float64, name)
     fns = {name: (lambda fn=fn: fn(params, X, Y)) for name, fn in ladder.LADDER.items()}
-    times = time_alternately(fns, repeat, inner=3)
-    return {"shape": dict(zip("NTmnk", shape)), "seconds": times}
+    rounds = per_round(fns, repeat, inner=inner, faults=True)
+    literal = np.array(rounds["literal loop"])
+    return {
+        "shape": dict(zip("NTmnk", shape)),
+        "seconds": {name: float(np.median(rounds[name])) for name in fns},
+        "speedup_over_literal": {name: spread(literal / np.array(rounds[name])) for name in fns},
+        "minor_faults_per_call": {name: float(np.median(rounds[(name, "faults")])) for name in fns},
+    }
 
 
-def matmul_operands(shape, dtype):
-    """Operands of a plain matrix product like rnnlib's weight-gradient products, (n x NT) times (NT x n).
+def rnn_products(shape, dtype, torch=None):
+    """The matrix products one loss_and_grad issues, alone: (per-step function, stacked function).
 
-    Two different arrays: for a.T @ a numpy calls a symmetric routine that does half the work.
+    Per step: 2T products (N, n) x (n, n), as h_{t-1} W_hh^T forward and
+    delta_{t+1} W_hh backward.  Stacked, over all NT rows: the input and output
+    projections, W_hy^T e_t, and the three weight gradients (n x NT times NT x m,
+    ...).  Their flop add up to :func:`flops`.  Results go into preallocated
+    arrays.  With ``torch`` (the module), the same products on the same memory
+    through torch.mm.
     """
     N, T, m, n, k = shape
     rng = np.random.default_rng(1)
-    return rng.normal(size=(N * T, n)).astype(dtype), rng.normal(size=(N * T, n)).astype(dtype)
+
+    def a(*size):
+        return rng.normal(size=size).astype(dtype)
+
+    H, W = a(N, n), a(n, n)
+    Xs, W_xh, Hs, W_hy, E, D = a(N * T, m), a(n, m), a(N * T, n), a(k, n), a(N * T, k), a(N * T, n)
+    products = [  # (left, right, out)
+        (Xs, W_xh.T, np.empty((N * T, n), dtype)),  # every W_xh x_t
+        (Hs, W_hy.T, np.empty((N * T, k), dtype)),  # every W_hy h_t
+        (E, W_hy, np.empty((N * T, n), dtype)),  # every W_hy^T e_t
+        (D.T, Xs, np.empty((n, m), dtype)),  # dC/dW_xh
+        (D.T, Hs, np.empty((n, n), dtype)),  # dC/dW_hh (two arrays: a.T @ a would do half the work)
+        (E.T, Hs, np.empty((k, n), dtype)),  # dC/dW_hy
+    ]
+    step_pairs = [(H, W.T, np.empty((N, n), dtype)), (H, W, np.empty((N, n), dtype))]
+    if torch is None:
+        mm = np.matmul
+    else:
+        mm = torch.mm
+        products = [tuple(map(torch.from_numpy, p)) for p in products]
+        step_pairs = [tuple(map(torch.from_numpy, p)) for p in step_pairs]
+    (A1, B1, O1), (A2, B2, O2) = step_pairs
+
+    def per_step():
+        for _ in range(T):
+            mm(A1, B1, out=O1)  # forward: h_{t-1} W_hh^T
+            mm(A2, B2, out=O2)  # backward: delta_{t+1} W_hh
+
+    def stacked():
+        for left, right, out in products:
+            mm(left, right, out=out)
+
+    return per_step, stacked
 
 
-def measure_shape(name, shape, dtype, repeat, with_torch, with_literal):
+def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal):
     params, X, Y = problem(*shape, dtype)
     ours = rnnlib.loss_and_grad(params, X, Y, g="identity")
     fns = {"rnnlib": lambda: rnnlib.loss_and_grad(params, X, Y, g="identity")}
+    extra = {}
     if with_literal:
         agree(ours, loss_and_grad_reference(params, X, Y, g="identity", form="matrix"), dtype, "the literal loop")
         fns["literal"] = lambda: loss_and_grad_reference(params, X, Y, g="identity", form="matrix")
     if with_torch:
-        step, result = torch_loss_and_grad(params, X, Y)
+        import torch
+
+        step, result = peers.torch_loss_and_grad(params, X, Y)
         agree(ours, result(), dtype, "PyTorch")
         fns["pytorch"] = step
-    A, B = matmul_operands(shape, dtype)
-    fns["matmul"] = lambda: A.T @ B
-    inner = 1 if "literal" in fns and shape[0] * shape[1] > 1000 else 3
-    rounds = per_round(fns, repeat, inner=inner)
-    seconds = {impl: float(np.median(r)) for impl, r in rounds.items()}
+    if with_jax:
+        step, result, compile_seconds = peers.jax_loss_and_grad(params, X, Y)
+        agree(ours, result(), dtype, "JAX")
+        fns["jax"] = step
+        extra["jax_compile_seconds"] = compile_seconds
+    fns["numpy per-step products"], fns["numpy stacked products"] = rnn_products(shape, dtype)
+    if with_torch:
+        fns["torch.mm per-step products"], fns["torch.mm stacked products"] = rnn_products(shape, dtype, torch)
+    inner = 1 if with_literal and shape[0] * shape[1] > 1000 else 3
+    rounds = {key: np.array(r) for key, r in per_round(fns, repeat, inner=inner).items()}
+    peers_measured = [impl for impl in ("literal", "pytorch", "jax") if impl in fns]
+    products = rounds["numpy per-step products"] + rounds["numpy stacked products"]
     # each round times the implementations one right after the other, so the
     # ratio within a round is little affected by drifts in the machine's speed
-    ratios = {
-        impl: float(np.median(np.array(rounds["rnnlib"]) / np.array(r)))
-        for impl, r in rounds.items()
-        if impl not in ("rnnlib", "matmul")
-    }
-    matmul_flop = 2 * A.shape[0] * A.shape[1] * B.shape[1]
-    share = np.median((flops(*shape) / np.array(rounds["rnnlib"])) / (matmul_flop / np.array(rounds["matmul"])))
-    return {
+    share = spread(products / rounds["rnnlib"])
+    r = {
         "name": name,
         "dtype": np.dtype(dtype).name,
         "shape": dict(zip("NTmnk", shape)),
-        "seconds": {impl: t for impl, t in seconds.items() if impl != "matmul"},
-        "rnnlib_over": ratios,
+        "seconds": {key: float(np.median(v)) for key, v in rounds.items()},
+        "rnnlib_over": {impl: float(np.median(rounds["rnnlib"] / rounds[impl])) for impl in peers_measured},
+        "rnnlib_over_spread": {impl: spread(rounds["rnnlib"] / rounds[impl]) for impl in peers_measured},
         "gflop": flops(*shape) / 1e9,
-        "rnnlib_gflops": flops(*shape) / seconds["rnnlib"] / 1e9,
-        "matmul_gflops": matmul_flop / seconds["matmul"] / 1e9,
-        "share_of_matmul": float(share),
+        "rnnlib_gflops": flops(*shape) / np.median(rounds["rnnlib"]) / 1e9,
+        "matmul_gflops": {
+            "per-step": flops_per_step(*shape) / np.median(rounds["numpy per-step products"]) / 1e9,
+            "stacked": (flops(*shape) - flops_per_step(*shape)) / np.median(rounds["numpy stacked products"]) / 1e9,
+            "all": flops(*shape) / np.median(products) / 1e9,
+        },
+        **extra,
     }
+    if with_torch:
+        r["torch_mm_over_numpy"] = {
+            kind: spread(rounds[f"torch.mm {kind} products"] / rounds[f"numpy {kind} products"])
+            for kind in ("per-step", "stacked")
+        }
+    if share["median"] <= 1:
+        r["share_of_matmul"] = share
+    else:  # rnnlib issues these very products, and more: faster than them alone means a disturbed measurement
+        r["share_of_matmul"] = None
+        r["failed"] = (
+            f"share of matmul {share['median']:.3f} > 1: rnnlib cannot outrun the products it issues; "
+            "the measurement was disturbed and is not stored"
+        )
+    return r
 
 
 def peak_bytes(shape, dtype):
@@ -235,45 +352,94 @@ def peak_bytes(shape, dtype):
     return {"shape": dict(zip("NTmnk", shape)), "peak_bytes": peak, "must_store_bytes": must_store}
 
 
-def measure_growth(base_shape, vary, values, repeat):
-    rows = []
-    for value in values:
-        shape = dict(zip("NTmnk", base_shape))
-        shape[vary] = value
-        shape = tuple(shape[key] for key in "NTmnk")
-        params, X, Y = problem(*shape, np.float64)
-        seconds = time_alternately({"rnnlib": lambda: rnnlib.loss_and_grad(params, X, Y, g="identity")}, repeat)
-        rows.append({vary: value, "seconds": seconds["rnnlib"], **peak_bytes(shape, np.float64)})
-    return rows
+def measure_growth(base_shape, values: dict, repeat):
+    """Time and peak memory as T, then N, vary around ``base_shape``; one round visits every shape."""
+    shapes = {}
+    for key, vals in values.items():
+        for value in vals:
+            shape = dict(zip("NTmnk", base_shape), **{key: value})
+            shapes[(key, value)] = tuple(shape[s] for s in "NTmnk")
+    problems = {where: problem(*shape, np.float64) for where, shape in shapes.items()}
+    fns = {
+        where: (lambda p=p: rnnlib.loss_and_grad(p[0], p[1], p[2], g="identity")) for where, p in problems.items()
+    }
+    rounds = per_round(fns, repeat)
+    out = {key: [] for key in values}
+    for (key, value), shape in shapes.items():
+        seconds = spread(rounds[(key, value)])
+        out[key].append({key: value, "seconds": seconds["median"], "seconds_spread": seconds,
+                         **peak_bytes(shape, np.float64)})
+    return out
 
 
 def verdicts(results):
-    out = {}
-    lit = [r for r in results["comparisons"] if r["name"] == "literal target" and r["dtype"] == "float64"]
-    if lit:
-        out["literal speed-up at the literal target shape, float64"] = 1 / lit[0]["rnnlib_over"]["literal"]
-    vs_torch = {
-        f"{r['name']}, {r['dtype']}": r["rnnlib_over"]["pytorch"]
-        for r in results["comparisons"]
-        if "pytorch" in r["seconds"] and r["name"] in ("medium", "large")
+    comparisons = results["comparisons"]
+
+    def cases(names, value):
+        return {f"{r['name']}, {r['dtype']}": value(r) for r in comparisons if r["name"] in names}
+
+    measured = {
+        SMALL: cases(("small", "char LM"), lambda r: r["rnnlib_over"].get("jax")),
+        BOOK: cases(("book",), lambda r: r["rnnlib_over"].get("pytorch")),
+        VS_TORCH: cases(("medium", "large"), lambda r: r["rnnlib_over"].get("pytorch")),
+        SHARE: cases(("medium", "large"), lambda r: (r["share_of_matmul"] or {}).get("median")),
+        MEMORY: {
+            f"{m['name']}, float64": m["peak_bytes"] / m["must_store_bytes"]
+            for m in results["memory"] if m["name"] in ("medium", "large")
+        },
     }
-    if vs_torch:
-        out["time relative to PyTorch at medium and large, float64 and float32"] = vs_torch
-    large = [r for r in results["comparisons"] if r["name"] == "large"]
-    if large:
-        out["share of matrix-product GFLOP/s at the large shape"] = {r["dtype"]: r["share_of_matmul"] for r in large}
-    if results["memory"]:
-        ratios = {
-            f"{m['shape']['N']}x{m['shape']['T']}, n={m['shape']['n']}": m["peak_bytes"] / m["must_store_bytes"]
-            for m in results["memory"]
+    out = {}
+    for key, values in measured.items():
+        op, bound = TARGETS[key]
+        out[key] = {
+            "target": f"{op} {bound}",
+            "cases": {
+                case: {
+                    "value": value,
+                    # None: not measured (a peer absent, or the measurement flagged as failed)
+                    "met": None if value is None else bool(value <= bound if op == "<=" else value >= bound),
+                }
+                for case, value in values.items()
+            },
         }
-        rows = results["growth"]["T"]  # the cost of one more timestep, without the parameter-sized part
-        T = np.array([r["T"] for r in rows], dtype=float)
-        slope_peak = np.polyfit(T, [r["peak_bytes"] for r in rows], 1)[0]
-        slope_must = np.polyfit(T, [r["must_store_bytes"] for r in rows], 1)[0]
-        ratios["per extra timestep (growth in T)"] = slope_peak / slope_must
-        out["peak memory relative to the activations that must be stored"] = ratios
     return out
+
+
+def readme_sentence(results):
+    """The README's sentence on performance, from the stored results (tests/test_readme.py compares)."""
+    info = results["machine"]
+
+    def span(names, peer):
+        values = [r["rnnlib_over"][peer] for r in results["comparisons"]
+                  if r["name"] in names and peer in r["rnnlib_over"]]
+        return f"{min(values):.2f} to {max(values):.2f}" if values else "not measured"
+
+    libraries = info["blas_libraries"] if isinstance(info["blas_libraries"], list) else []
+    threads = next((lib["num_threads"] for lib in libraries
+                    if lib["user_api"] == "blas" and lib.get("version") and lib["version"] in info["numpy_blas"]), "?")
+    return (
+        f"On the machine recorded in `benchmarks/results/results.json` ({info['cpu']}, {info['cpus']} CPUs; "
+        f"numpy {info['numpy']} with {info['numpy_blas']} on {threads} threads, PyTorch {info['pytorch']} with "
+        f"{info.get('pytorch_blas')} on {info.get('pytorch_threads')} threads, JAX {info['jax']}), "
+        f"rnnlib took {span(('medium', 'large'), 'pytorch')} "
+        f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes, "
+        f"and {span(('small', 'char LM'), 'pytorch')} of PyTorch's and {span(('small', 'char LM'), 'jax')} "
+        f"of JAX's at the small ones (medians over {results['rounds']} rounds, float64 and float32)."
+    )
+
+
+def update_readme(results, readme=OUT.parents[1] / "README.md"):
+    """Rewrite the README's performance sentence from ``results`` (after a final run)."""
+    import re
+    import textwrap
+
+    text = readme.read_text()
+    pattern = r"On the machine recorded in `benchmarks/results/results\.json`.*?run the script to measure yours\."
+    sentence = readme_sentence(results) + " Those ratios hold for that machine; run the script to measure yours."
+    new, count = re.subn(pattern, lambda _: textwrap.fill(sentence, 79, break_on_hyphens=False), text, flags=re.S)
+    if count != 1:
+        raise ValueError(f"README.md: expected one performance sentence to replace, found {count}")
+    readme.write_text(new)
 
 
 def main(argv=None):
@@ -281,77 +447,129 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny shapes only, to check that everything runs")
     parser.add_argument("--repeat", type=int, default=None, help="rounds of timed calls (default 7, quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
+    parser.add_argument("--no-jax", action="store_true", help="skip JAX even if it is installed")
+    parser.add_argument(
+        "--update-readme", action="store_true",
+        help="measure nothing: rewrite README.md's performance sentence from benchmarks/results/results.json",
+    )
     parser.add_argument(
         "--out", type=pathlib.Path, default=None,
-        help="folder for results.json and plots (default: benchmarks/results, or results-without-pytorch without PyTorch)",
+        help="folder for results.json and plots (default: benchmarks/results, "
+             "or benchmarks/results-incomplete without PyTorch or JAX)",
     )
     args = parser.parse_args(argv)
+    if args.update_readme:
+        update_readme(json.loads((OUT / "results.json").read_text()))
+        print("README.md's performance sentence now matches benchmarks/results/results.json")
+        return None
+    started = time.perf_counter()
     repeat = args.repeat or (1 if args.quick else 7)
     shapes = QUICK_SHAPES if args.quick else SHAPES
-    version = None if args.no_torch else torch_version()
-    if args.no_torch:
-        print("--no-torch: the PyTorch comparisons are skipped.")
-    elif version is None:
-        print("PyTorch is not installed (pip install -r benchmarks/requirements-torch.txt): its comparisons are skipped.")
-    else:
+    versions = {}
+    for peer, flag, requirements in (("PyTorch", args.no_torch, "torch"), ("JAX", args.no_jax, "jax")):
+        version = None if flag else getattr(peers, f"{requirements}_version")()
+        if flag:
+            print(f"--no-{requirements}: the {peer} comparisons are skipped.")
+        elif version is None:
+            print(f"{peer} is not installed (pip install -r benchmarks/requirements-{requirements}.txt): "
+                  "its comparisons are skipped.")
+        versions[peer] = version
+    with_torch, with_jax = versions["PyTorch"] is not None, versions["JAX"] is not None
+    if with_torch:
         import torch
 
-        print(f"PyTorch {version} on the CPU with {torch.get_num_threads()} threads")
+        print(f"PyTorch {versions['PyTorch']} on the CPU with {torch.get_num_threads()} threads")
+    if with_jax:
+        import jax
+
+        print(f"JAX {versions['JAX']} on {jax.default_backend()}")
 
     results = {
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pytorch": version,
-            "processor": platform.machine(),
-            "cpus": os.cpu_count(),
-        },
-        "targets": TARGETS,
-        "ladder": [
-            measure_ladder(shapes[name], 1 if args.quick else max(1, repeat // 3))
-            for name in (("literal target",) if args.quick else ("literal target", "medium"))
-        ],
+        "machine": machine(versions["PyTorch"], versions["JAX"]),
+        "targets": {key: f"{op} {bound}" for key, (op, bound) in TARGETS.items()},
+        "rounds": repeat,
+        "ladder": [],
         "comparisons": [],
         "memory": [],
+        "failed_measurements": [],
     }
-    for rung in results["ladder"]:
-        print("ladder at N, T, m, n, k =", tuple(rung["shape"].values()))
-        for name, seconds in rung["seconds"].items():
-            print(f"  {name:20s} {1e3 * seconds:9.2f} ms  {rung['seconds']['literal loop'] / seconds:6.1f}x the literal loop")
+    print("on", results["machine"]["cpu"], "with", results["machine"]["numpy_blas"])
+    section = {"start": time.perf_counter()}  # seconds each part took, for planning runs
 
-    print(f"\n{'shape':>15} {'dtype':>8} {'rnnlib ms':>10} {'literal ms':>11} {'pytorch ms':>11} {'vs torch':>9} {'GFLOP/s':>8} {'matmul GFLOP/s':>15}")
+    def lap(name):
+        now = time.perf_counter()
+        section[name], section["start"] = now - section["start"], now
+
+    ladder_shapes = (("book", 3),) if args.quick else (("book", 3), ("medium", 1))
+    for name, inner in ladder_shapes:
+        rung = measure_ladder(shapes[name], repeat, inner)
+        results["ladder"].append(rung)
+        print("ladder at N, T, m, n, k =", tuple(rung["shape"].values()))
+        for impl, seconds in rung["seconds"].items():
+            up = rung["speedup_over_literal"][impl]
+            print(f"  {impl:20s} {1e3 * seconds:9.2f} ms  {up['median']:6.1f}x the literal loop"
+                  f" ({up['min']:.1f}-{up['max']:.1f})"
+                  f"  {rung['minor_faults_per_call'][impl]:8.0f} minor faults per call")
+
+    lap("ladder")
+    print(f"\n{'shape':>8} {'dtype':>8} {'rnnlib ms':>10} {'literal':>8} {'pytorch':>8} {'jax':>8}"
+          f" {'vs torch':>9} {'vs jax':>7} {'share':>6} {'mm/np':>6}")
     for name, shape in shapes.items():
         for dtype in (np.float64, np.float32):
-            with_literal = name in ("small", "literal target", "tiny")
-            r = measure_shape(name, shape, dtype, repeat, version is not None, with_literal)
+            r = measure_shape(name, shape, dtype, repeat, with_torch, with_jax, name in WITH_LITERAL)
             results["comparisons"].append(r)
-            s = r["seconds"]
-            lit = f"{1e3 * s['literal']:11.1f}" if "literal" in s else f"{'-':>11}"
-            pt = f"{1e3 * s['pytorch']:11.1f}" if "pytorch" in s else f"{'-':>11}"
-            ratio = f"{r['rnnlib_over']['pytorch']:9.2f}" if "pytorch" in s else f"{'-':>9}"
-            print(f"{name:>15} {r['dtype']:>8} {1e3 * s['rnnlib']:10.2f} {lit} {pt} {ratio} {r['rnnlib_gflops']:8.1f} {r['matmul_gflops']:15.1f}")
-        results["memory"].append(peak_bytes(shape, np.float64))
+            s, over = r["seconds"], r["rnnlib_over"]
 
-    base = shapes["literal target"]
-    Ts = (10, 20) if args.quick else (25, 50, 100, 200, 400)
-    Ns = (2, 4) if args.quick else (8, 16, 32, 64, 128, 256)
-    results["growth"] = {"T": measure_growth(base, "T", Ts, repeat), "N": measure_growth(base, "N", Ns, repeat)}
+            def ms(impl, s=s):
+                return f"{1e3 * s[impl]:8.2f}" if impl in s else f"{'-':>8}"
+
+            def ratio(impl, width, over=over):
+                return f"{over[impl]:{width}.2f}" if impl in over else f"{'-':>{width}}"
+
+            share = f"{r['share_of_matmul']['median']:6.2f}" if r["share_of_matmul"] else f"{'FAILED':>6}"
+            mm = f"{r['torch_mm_over_numpy']['stacked']['median']:6.2f}" if "torch_mm_over_numpy" in r else f"{'-':>6}"
+            print(f"{name:>8} {r['dtype']:>8} {1e3 * s['rnnlib']:10.2f} {ms('literal')} {ms('pytorch')} {ms('jax')}"
+                  f" {ratio('pytorch', 9)} {ratio('jax', 7)} {share} {mm}")
+            if "failed" in r:
+                print(f"  failed measurement: {r['failed']}")
+                results["failed_measurements"].append({"name": name, "dtype": r["dtype"], "why": r["failed"]})
+        results["memory"].append({"name": name, **peak_bytes(shape, np.float64)})
+    print("(vs torch, vs jax: rnnlib's time over theirs; share: the products' time alone over rnnlib's;"
+          " mm/np: torch.mm's time over numpy's on the stacked products)")
+
+    lap("comparisons and memory")
+    base = shapes["book"]
+    values = {"T": (10, 20), "N": (2, 4)}
+    if not args.quick:
+        values = {"T": (25, 50, 100, 200, 400), "N": (8, 16, 32, 64, 128, 256)}
+    results["growth"] = measure_growth(base, values, repeat)
+    lap("growth")
     results["verdicts"] = verdicts(results)
     print("\ntargets:")
-    for key, value in results["verdicts"].items():
-        print(f"  {key} ({TARGETS[key]}): {json.dumps(value, default=lambda v: round(v, 3)) if isinstance(value, dict) else round(value, 2)}")
+    for key, verdict in results["verdicts"].items():
+        print(f"  {key} ({verdict['target']}):")
+        for case, v in verdict["cases"].items():
+            said = "not measured" if v["met"] is None else ("met" if v["met"] else "missed")
+            value = "-" if v["value"] is None else f"{v['value']:.2f}"
+            print(f"    {case:16s} {value:>6s}  {said}")
+    if with_torch and with_jax:
+        print("\nfor the README:", readme_sentence(results))
+    results["seconds_taken"] = time.perf_counter() - started
+    results["seconds_per_part"] = {key: value for key, value in section.items() if key != "start"}
+    parts = ", ".join(f"{key} {value:.0f} s" for key, value in results["seconds_per_part"].items())
+    print(f"\n{results['seconds_taken']:.0f} s in all ({parts})")
 
     out = args.out
     if out is None and not args.quick:
-        # the book's chapter on performance reads benchmarks/results/, which holds the PyTorch comparison
-        out = OUT if version is not None else OUT.parent / "results-without-pytorch"
-        if version is None:
-            print(f"\nwithout PyTorch the results go to {out.name}/, leaving the book's results/ as they are")
+        # the book's chapter on performance reads benchmarks/results/, which holds both peers
+        out = OUT if with_torch and with_jax else OUT.parent / "results-incomplete"
+        if out != OUT:
+            print(f"without both peers the results go to {out.name}/, leaving the book's results/ as they are")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        (out / "results.json").write_text(json.dumps(results, indent=1, default=float) + "\n")
         plot(results, out)
-        print(f"\nwrote {out / 'results.json'} and plots")
+        print(f"wrote {out / 'results.json'} and plots")
     return results
 
 
@@ -373,27 +591,29 @@ def plot(results, out):
     plt.close(fig)
 
     fig, ax = plt.subplots()
-    for dtype, marker in (("float64", "o"), ("float32", "s")):
+    for dtype, ls in (("float64", "-"), ("float32", ":")):
         rows = [r for r in results["comparisons"] if r["dtype"] == dtype]
-        for impl, color in (("rnnlib", "C0"), ("pytorch", "C1"), ("literal", "C2")):
+        for impl, color in (("rnnlib", "C0"), ("pytorch", "C1"), ("jax", "C2"), ("literal", "C7")):
             xs = [i for i, r in enumerate(rows) if impl in r["seconds"]]
             ys = [1e3 * rows[i]["seconds"][impl] for i in xs]
             if xs:
-                ax.plot(xs, ys, marker, color=color, label=f"{impl}, {dtype}", ls="-" if dtype == "float64" else ":")
+                ax.plot(xs, ys, "o", color=color, label=f"{impl}, {dtype}", ls=ls)
         ax.set_xticks(range(len(rows)), [r["name"] for r in rows])
     ax.set(yscale="log", ylabel="ms per loss_and_grad")
-    ax.legend(ncols=2)
+    ax.legend(ncols=2, fontsize=7)
     fig.savefig(out / "comparison.png", bbox_inches="tight")
     plt.close(fig)
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
-    for key, ax in (("T", ax1), ("N", ax2)):
+    fig, axes = plt.subplots(2, 2, figsize=(9, 5.5), sharex="col", layout="constrained")
+    for col, key in enumerate(("T", "N")):
         rows = results["growth"][key]
         xs = [r[key] for r in rows]
-        ax.loglog(xs, [r["seconds"] for r in rows], "o-", label="time (s)")
-        ax.loglog(xs, [r["peak_bytes"] / 1e9 for r in rows], "s-", label="peak memory (GB)")
-        ax.set_xlabel(key)
-    ax1.legend()
+        axes[0, col].loglog(xs, [1e3 * r["seconds"] for r in rows], "o-")
+        axes[0, col].set_ylabel("ms per call")
+        axes[1, col].loglog(xs, [r["peak_bytes"] / 1e6 for r in rows], "s-", color="C1", label="peak")
+        axes[1, col].loglog(xs, [r["must_store_bytes"] / 1e6 for r in rows], "-", color="grey", label="activations")
+        axes[1, col].set(ylabel="memory (MB)", xlabel=key)
+    axes[1, 0].legend()
     fig.savefig(out / "growth.png", bbox_inches="tight")
     plt.close(fig)
 

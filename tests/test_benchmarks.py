@@ -4,7 +4,9 @@ Speed itself is measured by the benchmarks, never asserted in a test.
 """
 
 import importlib.util
+import json
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -22,11 +24,95 @@ def load(name):
 
 
 def test_quick_run(capsys):
-    results = load("run").main(["--quick", "--repeat", "1", "--no-torch"])
+    results = load("run").main(["--quick", "--repeat", "1", "--no-torch", "--no-jax"])
     out = capsys.readouterr().out
     assert "--no-torch: the PyTorch comparisons are skipped." in out
-    assert {"ladder", "comparisons", "memory", "growth", "verdicts"} <= set(results)
+    assert "--no-jax: the JAX comparisons are skipped." in out
+    assert {"machine", "ladder", "comparisons", "memory", "growth", "verdicts", "failed_measurements"} <= set(results)
     assert all(r["seconds"]["rnnlib"] > 0 for r in results["comparisons"])
+    for rung in results["ladder"]:
+        assert set(rung["minor_faults_per_call"]) == set(rung["seconds"])
+        assert all(v >= 0 for v in rung["minor_faults_per_call"].values())
+    for r in results["comparisons"]:
+        assert "pytorch" not in r["seconds"] and "jax" not in r["seconds"]
+        spread = r["rnnlib_over_spread"]["literal"]
+        assert spread["min"] <= spread["q1"] <= spread["median"] <= spread["q3"] <= spread["max"]
+    # one round visits every shape of the growth measurement
+    assert [row["T"] for row in results["growth"]["T"]] == [10, 20]
+    assert all(row["seconds_spread"]["rounds"] == 1 for row in results["growth"]["N"])
+
+
+def test_the_machine_is_recorded():
+    run = load("run")
+    info = run.machine(None, None)
+    assert info["cpu"] and info["numpy"] == np.__version__
+    assert "None" not in info["numpy_blas"]  # the name and version numpy was built against
+    libraries = info["blas_libraries"]
+    if libraries != "threadpoolctl not installed":
+        assert any(lib["user_api"] == "blas" and lib["num_threads"] >= 1 for lib in libraries)
+        assert all("filepath" not in lib for lib in libraries)  # no paths of the measuring machine
+
+
+def test_jax_absent_is_skipped_with_one_line(monkeypatch, capsys):
+    run = load("run")
+    monkeypatch.setitem(sys.modules, "jax", None)  # import jax now raises ImportError
+    assert run.peers.jax_version() is None
+    results = run.main(["--quick", "--repeat", "1", "--no-torch"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("JAX")]
+    said = "JAX is not installed (pip install -r benchmarks/requirements-jax.txt): its comparisons are skipped."
+    assert lines == [said]
+    assert results["machine"]["jax"] is None
+    assert all("jax" not in r["seconds"] for r in results["comparisons"])
+
+
+def test_peers_agree_and_are_timed():
+    """With PyTorch and JAX installed: each peer's cost and gradient agree with rnnlib's, in both precisions."""
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    run = load("run")
+    for dtype in (np.float64, np.float32):
+        r = run.measure_shape("tiny", (3, 4, 3, 5, 2), dtype, 1, True, True, True)
+        assert {"rnnlib", "literal", "pytorch", "jax"} <= set(r["seconds"])
+        assert r["jax_compile_seconds"] > 0
+        assert set(r["torch_mm_over_numpy"]) == {"per-step", "stacked"}
+
+
+def test_a_share_of_matmul_above_one_is_flagged_not_stored(monkeypatch):
+    run = load("run")
+    rounds = {"rnnlib": [1.0, 1.0], "numpy per-step products": [0.7, 0.7], "numpy stacked products": [0.6, 0.6]}
+    monkeypatch.setattr(run, "per_round", lambda fns, *a, **k: {name: rounds.get(name, [1.0, 1.0]) for name in fns})
+    r = run.measure_shape("tiny", (2, 3, 2, 4, 2), np.float64, 2, False, False, False)
+    assert r["share_of_matmul"] is None and "1.300 > 1" in r["failed"]
+    verdict = run.verdicts({"comparisons": [dict(r, name="large")], "memory": []})
+    assert verdict[run.SHARE]["cases"]["large, float64"] == {"value": None, "met": None}
+    rounds["numpy stacked products"] = [0.2, 0.2]  # the products alone take 0.9 of rnnlib's time: a share of 0.9
+    r = run.measure_shape("tiny", (2, 3, 2, 4, 2), np.float64, 2, False, False, False)
+    assert r["share_of_matmul"]["median"] == pytest.approx(0.9) and "failed" not in r
+    verdict = run.verdicts({"comparisons": [dict(r, name="large")], "memory": []})
+    assert verdict[run.SHARE]["cases"]["large, float64"] == {"value": pytest.approx(0.9), "met": True}
+
+
+def test_the_rnn_products_do_the_counted_work():
+    """The products timed as the reference are those of the flop count, in number and size."""
+    run = load("run")
+    calls = []
+
+    class Recorder:
+        @staticmethod
+        def mm(a, b, out):
+            calls.append((a.shape, b.shape, out.shape))
+
+        @staticmethod
+        def from_numpy(a):
+            return a
+
+    N, T, m, n, k = shape = (2, 3, 4, 5, 6)
+    per_step, stacked = run.rnn_products(shape, np.float64, Recorder)
+    per_step()
+    stacked()
+    work = sum(2 * a[0] * a[1] * b[1] for a, b, _ in calls)
+    assert work == run.flops(*shape)
+    assert sum(2 * a[0] * a[1] * b[1] for a, b, _ in calls[: 2 * T]) == run.flops_per_step(*shape)
 
 
 def test_every_rung_of_the_ladder_computes_the_same_gradient():
@@ -59,3 +145,18 @@ def test_flop_count():
     forward = 2 * N * T * (m * n + n * n + n * k)
     backward = 2 * N * T * (k * n + n * n + m * n + n * n + k * n)
     assert run.flops(N, T, m, n, k) == forward + backward
+
+
+def test_update_readme_rewrites_only_the_performance_sentence(tmp_path):
+    run = load("run")
+    results = json.loads((ROOT / "benchmarks" / "results" / "results.json").read_text())
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n\nOn the machine recorded in `benchmarks/results/results.json` (old\nnumbers)"
+                      " ... run the script to measure yours.\n\n## Next\n")
+    run.update_readme(results, readme)
+    text = readme.read_text()
+    assert text.startswith("# Title\n\n") and text.endswith("measure yours.\n\n## Next\n")
+    assert " ".join(run.readme_sentence(results).split()) in " ".join(text.split())
+    readme.write_text("# Title without the sentence\n")
+    with pytest.raises(ValueError, match="expected one performance sentence"):
+        run.update_readme(results, readme)
