@@ -25,6 +25,7 @@ __all__ = [
     "check_float_dtype",
     "check_params",
     "check_like_params",
+    "check_any_params",
     "check_optimizer",
     "npz_path",
     "as_rng",
@@ -173,9 +174,41 @@ def check_params(params, name: str = "params", *, finite: bool = True):
     return params
 
 
+def check_any_params(params, name: str = "params", *, finite: bool = True):
+    """Raise unless ``params`` holds the parameters of some rnnlib network.
+
+    That is a :class:`rnnlib.Params` (the vanilla RNN),
+    :class:`rnnlib.lstm.LSTMParams` or :class:`rnnlib.gru.GRUParams`: what the
+    optimisers and the clipping functions accept, since they act on each
+    array alone.  Holding only finite numbers, if ``finite``.
+    """
+    from .gru import GRUParams  # these modules import this one
+    from .lstm import LSTMParams
+    from .params import Params
+
+    kinds = (Params, LSTMParams, GRUParams)
+    if not isinstance(params, kinds):
+        what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
+        raise TypeError(f"{name}: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams, got {what}")
+    if finite:
+        for part, a in params.items():
+            check_finite(f"{name}.{part}", a)
+    return params
+
+
 def check_like_params(name: str, other, params, *, finite: bool = True):
-    """Raise unless ``other`` is a Params with the shapes and dtype of ``params``."""
-    check_params(other, name, finite=finite)
+    """Raise unless ``other`` holds arrays of the same kind, shapes and dtype as ``params``.
+
+    ``params`` may be the parameters of any rnnlib network (see :func:`check_any_params`).
+    """
+    from .params import Params
+
+    if type(params) is Params:
+        check_params(other, name, finite=finite)
+    else:
+        check_any_params(other, name, finite=finite)
+        if type(other) is not type(params):
+            raise TypeError(f"{name}: expected {type(params).__name__} like params, got {type(other).__name__}")
     if (other.m, other.n, other.k) != (params.m, params.n, params.k):
         raise ValueError(
             f"{name}: expected (m, n, k) = {(params.m, params.n, params.k)} like params, "

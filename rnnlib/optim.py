@@ -18,7 +18,9 @@ none, and a :class:`MomentumState`, :class:`AdagradState` or
 :class:`AdamState` for the others; ``update`` refuses any other state by name.
 
 Updating the five arrays one by one is the same as updating v, because every
-rule acts entry by entry.
+rule acts entry by entry.  For the same reason the optimisers and the
+clipping functions take the parameters of the gated cells too
+(:class:`rnnlib.lstm.LSTMParams`, :class:`rnnlib.gru.GRUParams`).
 
 Clipping rescales a gradient before the update.  It belongs here, with the
 optimiser, and never inside the gradient computation: a clipped gradient is
@@ -31,7 +33,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import check_int, check_like_params, check_params, check_positive
+from ._checks import check_any_params, check_int, check_like_params, check_positive
 from .params import Params
 
 __all__ = [
@@ -50,7 +52,7 @@ __all__ = [
 
 def _check_pair(params, grads):
     """params finite, grads finite and shaped and typed like params."""
-    check_params(params)
+    check_any_params(params)
     check_like_params("grads", grads, params, finite=False)
     for (name, a), b in zip(params.items(), grads):
         if not np.all(np.isfinite(b)):
@@ -110,7 +112,7 @@ class GradientDescent:
         _set_floats(self, lr=check_positive("lr", self.lr))
 
     def init(self, params: Params):
-        check_params(params)
+        check_any_params(params)
         return None
 
     def update(self, params: Params, grads: Params, state=None):
@@ -135,7 +137,7 @@ class Momentum:
         _set_floats(self, lr=check_positive("lr", self.lr), beta=_check_beta("beta", self.beta))
 
     def init(self, params: Params) -> MomentumState:
-        return MomentumState(check_params(params).map(np.zeros_like))
+        return MomentumState(check_any_params(params).map(np.zeros_like))
 
     def update(self, params: Params, grads: Params, state: MomentumState):
         _check_pair(params, grads)
@@ -165,7 +167,7 @@ class Adagrad:
         _set_floats(self, lr=check_positive("lr", self.lr), eps=check_positive("eps", self.eps))
 
     def init(self, params: Params) -> AdagradState:
-        return AdagradState(check_params(params).map(np.zeros_like))
+        return AdagradState(check_any_params(params).map(np.zeros_like))
 
     def update(self, params: Params, grads: Params, state: AdagradState):
         _check_pair(params, grads)
@@ -201,7 +203,7 @@ class Adam:
         )
 
     def init(self, params: Params) -> AdamState:
-        zeros = check_params(params).map(np.zeros_like)
+        zeros = check_any_params(params).map(np.zeros_like)
         return AdamState(0, zeros, zeros)
 
     def update(self, params: Params, grads: Params, state: AdamState):
@@ -218,7 +220,7 @@ class Adam:
 
 def _check_grads(grads) -> Params:
     """A gradient to clip or measure: Params with finite entries."""
-    return check_params(grads, "grads")
+    return check_any_params(grads, "grads")
 
 
 def global_norm(grads: Params) -> float:
@@ -230,7 +232,7 @@ def global_norm(grads: Params) -> float:
     A gradient holding NaN or inf has a NaN or inf norm (this is how
     :func:`rnnlib.train` notices divergence); the clipping functions refuse it.
     """
-    check_params(grads, "grads", finite=False)  # NaN or inf give a NaN or inf norm: how train sees divergence
+    check_any_params(grads, "grads", finite=False)  # NaN or inf give a NaN or inf norm: how train sees divergence
     with np.errstate(over="ignore"):  # handled below
         norm = float(np.sqrt(sum(np.sum(a.astype(np.float64) ** 2) for a in grads)))
     if np.isfinite(norm) and norm > 1e-140:

@@ -172,3 +172,28 @@ def test_clip_value_clamps_each_entry(rng):
     p, _ = rnnlib.train(p0, X, Y, optimizer=rnnlib.GradientDescent(lr=1.0), steps=1, g="identity", clip_value=1e-3)
     step = np.abs(rnnlib.vec(p) - rnnlib.vec(p0))
     assert step.max() == pytest.approx(1e-3, rel=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("make", [lambda: rnnlib.GradientDescent(lr=0.1), lambda: rnnlib.Momentum(lr=0.1),
+                                  lambda: rnnlib.Adagrad(lr=0.1), lambda: rnnlib.Adam(lr=0.01)])
+def test_optimisers_train_the_gated_cells(cell, make):
+    """The update rules act entry by entry, so they take LSTMParams and GRUParams as they take Params."""
+    module = getattr(rnnlib, cell)
+    rng = np.random.default_rng(3)
+    params = module.init_params(2, 4, 2, rng=rng)
+    X, Y = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 5, 2))
+    opt = make()
+    state = opt.init(params)
+    costs = []
+    for _ in range(30):
+        C, grads = module.loss_and_grad(params, X, Y, loss="mse", g="identity")
+        grads, _ = rnnlib.clip_by_global_norm(grads, 1.0)
+        params, state = opt.update(params, grads, state)
+        costs.append(C)
+    assert type(params) is type(grads) and costs[-1] < 0.9 * costs[0]
+    other = (rnnlib.gru if cell == "lstm" else rnnlib.lstm).init_params(2, 4, 2, rng=rng)
+    with pytest.raises(TypeError, match="grads: expected " + type(params).__name__):
+        opt.update(params, other, state)
+    with pytest.raises(TypeError, match="params: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams"):
+        opt.init({"W_xh": np.zeros((4, 2))})
