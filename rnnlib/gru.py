@@ -2,10 +2,10 @@
 
 For every sequence and every timestep t = 1, ..., T, with h_0 = 0::
 
-    z_t  = sigma(W_xz x_t + W_hz h_{t-1} + b_z)               update gate   (13.1)
-    r_t  = sigma(W_xr x_t + W_hr h_{t-1} + b_r)               reset gate    (13.1)
-    h~_t = tanh(W_xh x_t + W_hh (r_t * h_{t-1}) + b_h)        candidate     (13.1)
-    h_t  = z_t * h_{t-1} + (1 - z_t) * h~_t                                 (13.1)
+    z_t  = sigma(W_xz x_t + W_hz h_{t-1} + b_z)               update gate   (gru-cell)
+    r_t  = sigma(W_xr x_t + W_hr h_{t-1} + b_r)               reset gate    (gru-cell)
+    h~_t = tanh(W_xh x_t + W_hh (r_t * h_{t-1}) + b_h)        candidate     (gru-cell)
+    h_t  = z_t * h_{t-1} + (1 - z_t) * h~_t                                 (gru-cell)
     o_t  = W_hy h_t + b_y,   y_t = g(o_t)                     output, as in the RNN
 
 (* is the element-wise product.)  This is the GRU of Cho et al. and of Dive
@@ -21,14 +21,14 @@ candidate's; delta^h_t is the state's, dC/dh_t).
 Backward pass, for t = T, ..., 1, with delta^h_t = dC/dh_t the signal of the
 state (a total derivative) and nothing sent back from step T+1::
 
-    delta^h_t  = W_hy^T e_t + (what step t+1 sends back)                           (13.6)
-    delta^h~_t = delta^h_t * (1 - z_t) * (1 - h~_t^2)                              (13.4)
-    delta^z_t  = delta^h_t * (h_{t-1} - h~_t) * z_t (1 - z_t)                      (13.4)
-    delta^r_t  = (W_hh^T delta^h~_t) * h_{t-1} * r_t (1 - r_t)                     (13.5)
+    delta^h_t  = W_hy^T e_t + (what step t+1 sends back)                           (gru-dh)
+    delta^h~_t = delta^h_t * (1 - z_t) * (1 - h~_t^2)                              (gru-delta-hz)
+    delta^z_t  = delta^h_t * (h_{t-1} - h~_t) * z_t (1 - z_t)                      (gru-delta-hz)
+    delta^r_t  = (W_hh^T delta^h~_t) * h_{t-1} * r_t (1 - r_t)                     (gru-delta-r)
     sent back  = delta^h_t * z_t + (W_hh^T delta^h~_t) * r_t + W_hz^T delta^z_t + W_hr^T delta^r_t
 
 (equation numbers as in the book's GRU chapter), and the gradients, eq.
-(13.7), are sums over t of outer products of each delta with what
+(gru-grads), are sums over t of outer products of each delta with what
 its weight multiplied: x_t, h_{t-1}, or r_t * h_{t-1} for W_hh.
 
 Layout and speed as in :mod:`rnnlib.forward_pass`: rows are sequences,
@@ -434,11 +434,11 @@ def forward(params: GRUParams, X, *, g: str = "softmax", h0=None) -> GRUCache:
     for t in range(1, T + 1):
         zr, cand = gates[t, :, : 2 * n], gates[t, :, 2 * n :]
         zr += h[t - 1] @ W_hzr_T  # + W_hz h_{t-1}, W_hr h_{t-1}
-        _sigmoid(zr, out=zr)  # z_t and r_t, eq. (13.1)
+        _sigmoid(zr, out=zr)  # z_t and r_t, eq. (gru-cell)
         z, r = zr[:, :n], zr[:, n:]
         cand += (r * h[t - 1]) @ W_hh_T  # + W_hh (r_t * h_{t-1})
-        np.tanh(cand, out=cand)  # h~_t, eq. (13.1)
-        np.multiply(z, h[t - 1] - cand, out=h[t])  # h_t = h~ + z (h_{t-1} - h~), eq. (13.1)
+        np.tanh(cand, out=cand)  # h~_t, eq. (gru-cell)
+        np.multiply(z, h[t - 1] - cand, out=h[t])  # h_t = h~ + z (h_{t-1} - h~), eq. (gru-cell)
         h[t] += cand
 
     np.matmul(h[1:].reshape(T * N, n), W_hy.T, out=o[1:].reshape(T * N, k))
@@ -518,18 +518,18 @@ def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignal
     np.matmul(e[1:].reshape(T * N, -1), W_hy, out=dh[1:].reshape(T * N, n))  # W_hy^T e_t for every t
     # the local derivatives of every step at once, written where the deltas go
     d_z, d_r, d_ht = np.split(delta[1:], 3, axis=-1)
-    np.multiply((h[:T] - cand[1:]) * z[1:], 1 - z[1:], out=d_z)  # eq. (13.4)
-    np.multiply(h[:T] * r[1:], 1 - r[1:], out=d_r)  # eq. (13.5)
-    np.multiply(1 - z[1:], 1 - cand[1:] ** 2, out=d_ht)  # eq. (13.4)
+    np.multiply((h[:T] - cand[1:]) * z[1:], 1 - z[1:], out=d_z)  # (gru-delta-hz)
+    np.multiply(h[:T] * r[1:], 1 - r[1:], out=d_r)  # (gru-delta-r)
+    np.multiply(1 - z[1:], 1 - cand[1:] ** 2, out=d_ht)  # (gru-delta-hz)
     for t in range(T, 0, -1):
         if t < T:
-            dh[t] += back  # + what step t+1 sent back, eq. (13.6)
+            dh[t] += back  # + what step t+1 sent back, eq. (gru-dh)
         d_z, d_r, d_ht = np.split(delta[t], 3, axis=-1)  # views into delta
-        d_ht *= dh[t]  # delta^h~_t, eq. (13.4)
-        d_z *= dh[t]  # delta^z_t, eq. (13.4)
+        d_ht *= dh[t]  # delta^h~_t, eq. (gru-delta-hz)
+        d_z *= dh[t]  # delta^z_t, eq. (gru-delta-hz)
         rh = d_ht @ W_hh  # W_hh^T delta^h~_t = dC/d(r_t * h_{t-1})
-        d_r *= rh  # delta^r_t, eq. (13.5)
-        # the four paths into h_{t-1}, eq. (13.6)
+        d_r *= rh  # delta^r_t, eq. (gru-delta-r)
+        # the four paths into h_{t-1}, eq. (gru-dh)
         back = dh[t] * z[t] + rh * r[t] + delta[t, :, : 2 * n] @ W_hzr
     dh[0] = back  # dC/dh_0
     return GRUSignals(e, dh, delta, cache)
