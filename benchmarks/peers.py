@@ -8,6 +8,11 @@ g="identity")`` computes, and returns
 * ``result()``: ``(C, grads)`` as numpy, for the agreement check that
   ``run.py`` makes before timing anything.
 
+For the gated cells, ``torch_lstm_loss_and_grad`` builds nn.LSTM from an
+``rnnlib.lstm.LSTMParams`` and ``jax_gru_loss_and_grad`` a JAX GRU from an
+``rnnlib.gru.GRUParams``, each returning the same pair (and JAX its compile
+seconds); their gradients come back as LSTMParams and GRUParams.
+
 The three execution models differ:
 
 * rnnlib is an interpreted Python loop over numpy calls, each of which runs

@@ -24,7 +24,12 @@ identity output and the mean squared error):
   matmul" (a share above 1 cannot be true and is flagged as a failed
   measurement, not stored);
 * peak memory against the activations that must be stored, and how time and
-  memory grow with T and N.
+  memory grow with T and N;
+* the gated cells (skip with --no-gated): rnnlib.lstm against PyTorch's
+  nn.LSTM with the same weights, rnnlib.gru against a JAX GRU of the same
+  (Cho et al.'s) form, and each against the vanilla RNN of the same shape,
+  at the book and medium shapes, in float64 and float32, taking turns in the
+  same rounds (at most GATED_ROUNDS of them); results under "gated".
 
 PyTorch and JAX are optional: `pip install -r benchmarks/requirements-torch.txt`
 and `-r benchmarks/requirements-jax.txt` into the same environment; without
