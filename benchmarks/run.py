@@ -24,7 +24,12 @@ identity output and the mean squared error):
   matmul" (a share above 1 cannot be true and is flagged as a failed
   measurement, not stored);
 * peak memory against the activations that must be stored, and how time and
-  memory grow with T and N.
+  memory grow with T and N;
+* the gated cells (skip with --no-gated): rnnlib.lstm against PyTorch's
+  nn.LSTM with the same weights, rnnlib.gru against a JAX GRU of the same
+  (Cho et al.'s) form, and each against the vanilla RNN of the same shape,
+  at the book and medium shapes, in float64 and float32, taking turns in the
+  same rounds (at most GATED_ROUNDS of them); results under "gated".
 
 PyTorch and JAX are optional: `pip install -r benchmarks/requirements-torch.txt`
 and `-r benchmarks/requirements-jax.txt` into the same environment; without
@@ -67,6 +72,8 @@ SHAPES = {  # name: (N, T, m, n, k)
     "large": (128, 100, 256, 512, 256),
 }
 QUICK_SHAPES = {"small": (1, 6, 3, 4, 3), "book": (4, 10, 8, 16, 8)}
+GATED = ("book", "medium")  # the LSTM and GRU at these shapes (with --quick: the tiny "book" of QUICK_SHAPES)
+GATED_ROUNDS = 4  # keeps the gated section under 3 minutes: a medium turn of the LSTM or GRU takes seconds
 WITH_LITERAL = ("small", "char LM", "book")  # the literal loop takes seconds beyond these
 
 SMALL = "small shapes: time relative to JAX"
@@ -142,7 +149,7 @@ def agree(reference, other, dtype, what):
     C0, g0 = reference
     C1, g1 = other
     tol = 1e-9 if dtype == np.float64 else 2e-3
-    scale = max(np.max(np.abs(rnnlib.vec(g0))), 1e-30)
+    scale = max(max(float(np.max(np.abs(a))) for a in g0), 1e-30)  # Params, LSTMParams or GRUParams
     gap = max(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))) for a, b in zip(g0, g1)) / scale
     if not (abs(C0 - C1) <= tol * max(1.0, abs(C0)) and gap <= tol):
         raise AssertionError(f"{what} disagrees with rnnlib: cost {C1} vs {C0}, gradient gap {gap:.1e} of its scale")
@@ -337,6 +344,84 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal
     return r
 
 
+def flops_gated(gates, N, T, m, n, k):
+    """Multiply-adds (x2) of the matrix products in one forward + backward pass of a cell with ``gates`` parts.
+
+    Every part (gate or candidate) has its own W_x (n, m) and W_h (n, n),
+    so each of the RNN's products on W_xh and W_hh becomes ``gates`` of the
+    same size, while the output layer's products stay as they are: gates = 1
+    is the vanilla RNN (:func:`flops`), 4 the LSTM (f, i, c~, o), 3 the GRU
+    (z, r, h~; its W_hh acts on r_t * h_{t-1}, still one (n, n) product).
+    """
+    forward = gates * (m * n + n * n) + n * k
+    backward = k * n + gates * n * n + (gates * (m * n + n * n) + k * n)
+    return 2 * N * T * (forward + backward)
+
+
+def gated_problem(N, T, m, n, k, dtype, seed=0):
+    """The vanilla RNN's problem of :func:`problem`, and an LSTM and a GRU of the same m, n, k on the same data.
+
+    Every bias is drawn (0.1 times a normal) so that the agreement checks
+    see each of them.
+    """
+    params, X, Y = problem(N, T, m, n, k, dtype, seed)
+    rng = np.random.default_rng(seed + 1)
+    gated = {}
+    for name, module in (("lstm", rnnlib.lstm), ("gru", rnnlib.gru)):
+        p = module.init_params(m, n, k, rng=rng, dtype=dtype)
+        gated[name] = type(p)(**{
+            field: (0.1 * rng.normal(size=a.shape)).astype(dtype) if field.startswith("b_") else a
+            for field, a in p.items()
+        })
+    return params, gated["lstm"], gated["gru"], X, Y
+
+
+def measure_gated(name, shape, dtype, repeat, with_torch, with_jax):
+    """rnnlib.lstm against nn.LSTM, rnnlib.gru against a JAX GRU, each against the vanilla RNN, in the same rounds.
+
+    At most :data:`GATED_ROUNDS` rounds, and one timed call per turn (after
+    the warm-up) beyond a gigaflop: at the medium shape a turn of the gated
+    cells takes seconds.
+    """
+    rnn_params, lstm_params, gru_params, X, Y = gated_problem(*shape, dtype)
+    fns = {
+        "rnn": lambda: rnnlib.loss_and_grad(rnn_params, X, Y, g="identity"),
+        "lstm": lambda: rnnlib.lstm.loss_and_grad(lstm_params, X, Y, g="identity"),
+        "gru": lambda: rnnlib.gru.loss_and_grad(gru_params, X, Y, g="identity"),
+    }
+    extra = {}
+    if with_torch:
+        step, result = peers.torch_lstm_loss_and_grad(lstm_params, X, Y)
+        agree(fns["lstm"](), result(), dtype, "PyTorch's nn.LSTM")
+        fns["pytorch lstm"] = step
+    if with_jax:
+        step, result, compile_seconds = peers.jax_gru_loss_and_grad(gru_params, X, Y)
+        agree(fns["gru"](), result(), dtype, "the JAX GRU")
+        fns["jax gru"] = step
+        extra["jax_gru_compile_seconds"] = compile_seconds
+    repeat = min(repeat, GATED_ROUNDS)
+    inner = 3 if flops(*shape) < 1e9 else 1
+    rounds = {key: np.array(r) for key, r in per_round(fns, repeat, inner=inner).items()}
+    pairs = {"lstm_over_rnn": ("lstm", "rnn"), "gru_over_rnn": ("gru", "rnn"),
+             "lstm_over_pytorch": ("lstm", "pytorch lstm"), "gru_over_jax": ("gru", "jax gru")}
+    pairs = {key: (a, b) for key, (a, b) in pairs.items() if b in rounds}
+    counts = {"rnn": flops_gated(1, *shape), "lstm": flops_gated(4, *shape), "gru": flops_gated(3, *shape)}
+    return {
+        "name": name,
+        "dtype": np.dtype(dtype).name,
+        "shape": dict(zip("NTmnk", shape)),
+        "rounds": repeat,
+        "calls_per_turn": inner,
+        "seconds": {key: float(np.median(v)) for key, v in rounds.items()},
+        # each ratio within a round, then summarised over the rounds
+        "over": {key: float(np.median(rounds[a] / rounds[b])) for key, (a, b) in pairs.items()},
+        "over_spread": {key: spread(rounds[a] / rounds[b]) for key, (a, b) in pairs.items()},
+        "gflop": {key: value / 1e9 for key, value in counts.items()},
+        "flop_over_rnn": {"lstm": counts["lstm"] / counts["rnn"], "gru": counts["gru"] / counts["rnn"]},
+        **extra,
+    }
+
+
 def peak_bytes(shape, dtype):
     """Peak memory allocated during one loss_and_grad call, beyond its inputs."""
     params, X, Y = problem(*shape, dtype)
@@ -448,6 +533,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="rounds of timed calls (default 7, quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if it is installed")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX even if it is installed")
+    parser.add_argument("--no-gated", action="store_true", help="skip the LSTM and GRU measurements")
     parser.add_argument(
         "--update-readme", action="store_true",
         help="measure nothing: rewrite README.md's performance sentence from benchmarks/results/results.json",
@@ -538,6 +624,34 @@ def main(argv=None):
           " mm/np: torch.mm's time over numpy's on the stacked products)")
 
     lap("comparisons and memory")
+    if args.no_gated:
+        print("\n--no-gated: the LSTM and GRU are not measured.")
+    else:
+        print(f"\n{'shape':>8} {'dtype':>8} {'rnn ms':>8} {'lstm ms':>8} {'gru ms':>8} {'nn.LSTM':>8}"
+              f" {'jax gru':>8} {'lstm/rnn':>9} {'gru/rnn':>8} {'lstm/torch':>11} {'gru/jax':>8}")
+        results["gated"] = []
+        for name in GATED:
+            if name not in shapes:
+                continue
+            for dtype in (np.float64, np.float32):
+                r = measure_gated(name, shapes[name], dtype, repeat, with_torch, with_jax)
+                results["gated"].append(r)
+                s, over = r["seconds"], r["over"]
+
+                def ms(impl, s=s):
+                    return f"{1e3 * s[impl]:8.2f}" if impl in s else f"{'-':>8}"
+
+                def ratio(key, width, over=over):
+                    return f"{over[key]:{width}.2f}" if key in over else f"{'-':>{width}}"
+
+                print(f"{name:>8} {r['dtype']:>8} {ms('rnn')} {ms('lstm')} {ms('gru')} {ms('pytorch lstm')}"
+                      f" {ms('jax gru')} {ratio('lstm_over_rnn', 9)} {ratio('gru_over_rnn', 8)}"
+                      f" {ratio('lstm_over_pytorch', 11)} {ratio('gru_over_jax', 8)}")
+        flop = results["gated"][0]["flop_over_rnn"] if results["gated"] else None
+        if flop:
+            print(f"(ratios: time over time, within each round; the products' flop over the RNN's at the first shape:"
+                  f" LSTM {flop['lstm']:.2f}, GRU {flop['gru']:.2f})")
+        lap("gated")
     base = shapes["book"]
     values = {"T": (10, 20), "N": (2, 4)}
     if not args.quick:

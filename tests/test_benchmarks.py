@@ -42,6 +42,66 @@ def test_quick_run(capsys):
     assert all(row["seconds_spread"]["rounds"] == 1 for row in results["growth"]["N"])
 
 
+def test_quick_run_measures_the_gated_cells():
+    """The quick run times the LSTM and GRU against the RNN, and against their peers where installed."""
+    results = load("run").main(["--quick", "--repeat", "1", "--no-torch", "--no-jax"])
+    (r64, r32) = results["gated"]  # the tiny "book" shape, float64 then float32
+    assert (r64["name"], r64["dtype"], r32["dtype"]) == ("book", "float64", "float32")
+    assert set(r64["seconds"]) == {"rnn", "lstm", "gru"} and all(v > 0 for v in r64["seconds"].values())
+    assert set(r64["over_spread"]) == {"lstm_over_rnn", "gru_over_rnn"}
+    for s in r64["over_spread"].values():
+        assert s["min"] <= s["q1"] <= s["median"] <= s["q3"] <= s["max"] and s["rounds"] == 1
+    assert r64["flop_over_rnn"]["lstm"] > r64["flop_over_rnn"]["gru"] > 1
+
+
+def test_no_gated_skips_the_gated_cells(capsys):
+    results = load("run").main(["--quick", "--repeat", "1", "--no-torch", "--no-jax", "--no-gated"])
+    assert "gated" not in results
+    assert "--no-gated: the LSTM and GRU are not measured." in capsys.readouterr().out
+
+
+def test_the_gated_peers_agree_and_are_timed():
+    """nn.LSTM with rnnlib's LSTM weights, and the JAX GRU, agree with rnnlib in both precisions before timing."""
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    run = load("run")
+    for dtype in (np.float64, np.float32):
+        r = run.measure_gated("tiny", (3, 4, 3, 5, 2), dtype, 1, True, True)
+        assert set(r["seconds"]) == {"rnn", "lstm", "gru", "pytorch lstm", "jax gru"}
+        assert set(r["over"]) == {"lstm_over_rnn", "gru_over_rnn", "lstm_over_pytorch", "gru_over_jax"}
+        assert r["jax_gru_compile_seconds"] > 0
+
+
+def test_the_gated_peers_compute_rnnlibs_functions():
+    """The agreement check fails when a peer computes another function (nn.GRU's reset gate; a gate out of order)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    run = load("run")
+    _, lstm_params, gru_params, X, Y = run.gated_problem(3, 4, 3, 5, 2, np.float64)
+    ours = rnnlib.lstm.loss_and_grad(lstm_params, X, Y, g="identity")
+    run.agree(ours, run.peers.torch_lstm_loss_and_grad(lstm_params, X, Y)[1](), np.float64, "nn.LSTM")
+    swapped = type(lstm_params)(**dict(lstm_params.items(), W_xi=lstm_params.W_xf, W_xf=lstm_params.W_xi))
+    with pytest.raises(AssertionError, match="nn.LSTM disagrees"):  # PyTorch's i, f, g, o read as f, i, c, o
+        run.agree(ours, run.peers.torch_lstm_loss_and_grad(swapped, X, Y)[1](), np.float64, "nn.LSTM")
+
+    ours = rnnlib.gru.loss_and_grad(gru_params, X, Y, g="identity")
+    run.agree(ours, run.peers.jax_gru_loss_and_grad(gru_params, X, Y)[1](), np.float64, "the JAX GRU")
+    # torch's nn.GRU, the reset gate after the product, with the same weights: another function
+    n = gru_params.n
+    gru = torch.nn.GRU(3, n, batch_first=True).double()
+    out = torch.nn.Linear(n, 2).double()
+    p = gru_params
+    with torch.no_grad():  # PyTorch's blocks: r, z, n
+        gru.weight_ih_l0.copy_(torch.from_numpy(np.concatenate([p.W_xr, p.W_xz, p.W_xh])))
+        gru.weight_hh_l0.copy_(torch.from_numpy(np.concatenate([p.W_hr, p.W_hz, p.W_hh])))
+        gru.bias_ih_l0.copy_(torch.from_numpy(np.concatenate([p.b_r, p.b_z, p.b_h])))
+        gru.bias_hh_l0.zero_()
+        out.weight.copy_(torch.from_numpy(p.W_hy))
+        out.bias.copy_(torch.from_numpy(p.b_y))
+    C = 0.5 * ((out(gru(torch.from_numpy(X))[0]) - torch.from_numpy(Y)) ** 2).sum() / X.shape[0]
+    assert abs(float(C.detach()) - ours[0]) > 1e-6 * abs(ours[0])
+
+
 def test_the_machine_is_recorded():
     run = load("run")
     info = run.machine(None, None)
