@@ -460,3 +460,38 @@ def draw_gru_cell(ax):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+# --- training figures ---
+
+__all__ += ["reference_lines"]
+
+
+def reference_lines(ax, levels: dict):
+    """Dashed horizontal lines at the costs of baselines, each labelled with its name.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        The axes of a cost curve; its y-limits are widened, if need be, so that
+        the label under the lowest line stays inside.
+    levels : dict of name -> float
+        One or two baselines (for example persistence and linear
+        extrapolation), each a finite number > 0 (cost axes are often
+        logarithmic).  The first is drawn in a lighter grey than the second.
+    """
+    _check_ax(ax)
+    if not isinstance(levels, dict):
+        raise TypeError(f"levels: expected a dict of name -> level, got {type(levels).__name__}")
+    if not 1 <= len(levels) <= 2:
+        raise ValueError(f"levels: expected one or two baselines, got {len(levels)}")
+    checked = {}
+    for name, level in levels.items():
+        checked[name] = check_positive(f"levels[{name!r}]", level)
+    for (name, level), color in zip(checked.items(), ("0.45", "0.2")):
+        ax.axhline(level, ls="--", lw=1, color=color, zorder=1)
+        ax.annotate(name, (0.2, level), xycoords=("axes fraction", "data"), xytext=(0, -2),
+                    textcoords="offset points", ha="left", va="top", fontsize=9, color=color)
+    bottom, top = ax.get_ylim()  # room for the label under the lowest line (log axis)
+    ax.set_ylim(min(bottom, min(checked.values()) / 1.6), top)
+    return ax
