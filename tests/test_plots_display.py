@@ -73,3 +73,16 @@ def test_draw_backward_shows_every_message(ax):
     assert r"$C_{4}$" not in labels
     with pytest.raises(ValueError, match="T: expected an integer >= 1, got 0"):
         plots.draw_backward(ax, T=0)
+
+
+def test_reference_lines_draw_each_baseline_and_refuse_bad_levels(ax):
+    plots.reference_lines(ax, {"persistence": 0.3, "linear": 0.05})
+    assert [line.get_ydata()[0] for line in ax.lines] == [0.3, 0.05]
+    assert [t.get_text() for t in ax.texts] == ["persistence", "linear"]
+    assert ax.get_ylim()[0] <= 0.05 / 1.6  # room for the lowest label
+    with pytest.raises(TypeError, match="levels: expected a dict"):
+        plots.reference_lines(ax, [0.3])
+    with pytest.raises(ValueError, match="levels: expected one or two baselines, got 3"):
+        plots.reference_lines(ax, {"a": 1.0, "b": 2.0, "c": 3.0})
+    with pytest.raises(ValueError, match=r"levels\['a'\]: expected a finite number > 0"):
+        plots.reference_lines(ax, {"a": float("nan")})

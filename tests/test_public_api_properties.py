@@ -616,6 +616,10 @@ SCALARS.update({
                                    dict(T=integer(1, plots.MAX_DRAWN_STEPS))),
     "plots.draw_backward": Scalars(lambda s: _on_ax(lambda ax, v: plots.draw_backward(ax, T=v))(s["T"]), dict(T=3),
                                    dict(T=integer(1, plots.MAX_DRAWN_STEPS))),
+    "plots.reference_lines": Scalars(
+        lambda s: _on_ax(lambda ax, v: plots.reference_lines(ax, {"persistence": v, "linear": 0.1}))(s["level"]),
+        dict(level=0.5), dict(level=positive()), also=("levels['persistence']",),
+    ),
     "plots.plot_hidden_states": Scalars(
         lambda s: _on_ax(lambda ax, v: plots.plot_hidden_states(ax, H1, vmax=v, colorbar=False))(s["vmax"]),
         dict(vmax=1.0), dict(vmax=optional(positive())),
