@@ -33,7 +33,7 @@ OUT = ROOT / "book" / "data" / "memory_horizon.json"
 
 #: the grid
 INITS = horizon.INITS
-DELAYS = (2, 4, 6, 8, 10, 12, 16)
+DELAYS = (2, 4, 5, 6, 7, 8, 10, 12, 16)
 SEEDS = (0, 1, 2, 3, 4)
 BUDGETS = (1000, 3000)
 ADDING_T = (10, 50, 100)
@@ -48,8 +48,11 @@ def _num(x: float):
 
 
 def recall_record(init: str, delay: int, seed: int, budgets=BUDGETS) -> dict:
-    """Accuracy, rho(W_hh) and the mean of f'(z) on the test set after each budget."""
-    return horizon.recall_run(delay, init, seed=seed, budgets=budgets).record()
+    """One run's record: accuracy, rho(W_hh), the mean of f'(z), the gradient norms
+    and the fraction of clipped steps after each budget (see RecallRun.record),
+    and the learning signal on its own starting parameters (RecallRun.start_signal)."""
+    run = horizon.recall_run(delay, init, seed=seed, budgets=budgets)
+    return {**run.record(), "start_signal": run.start_signal()}
 
 
 def adding_record(T: int, seed: int, budgets=ADDING_BUDGETS) -> dict:
