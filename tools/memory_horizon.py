@@ -71,20 +71,32 @@ def grid() -> dict:
     }
 
 
-def compute(progress=None) -> dict:
-    """The whole grid, as the JSON file holds it."""
-    recall = {}
-    for init in INITS:
-        recall[init] = {}
-        for d in DELAYS:
-            recall[init][str(d)] = [recall_record(init, d, s) for s in SEEDS]
+def _job(job):
+    """The records of one cell of the grid, every seed."""
+    if job[0] == "recall":
+        return job, [recall_record(job[1], job[2], s) for s in SEEDS]
+    return job, [adding_record(job[1], s) for s in SEEDS]
+
+
+def compute(progress=None, jobs: int = 1) -> dict:
+    """The whole grid, as the JSON file holds it, computed by ``jobs`` processes."""
+    cells = [("adding", T) for T in ADDING_T[::-1]] + [("recall", i, d) for d in DELAYS[::-1] for i in INITS]
+    done = {}
+    if jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.Pool(jobs) as pool:
+            for job, records in pool.imap_unordered(_job, cells):
+                done[job] = records
+                if progress:
+                    progress(" ".join(map(str, job)))
+    else:
+        for cell in cells:
+            done[cell] = _job(cell)[1]
             if progress:
-                progress(f"recall {init} delay {d}")
-    adding = {}
-    for T in ADDING_T:
-        adding[str(T)] = [adding_record(T, s) for s in SEEDS]
-        if progress:
-            progress(f"adding T = {T}")
+                progress(" ".join(map(str, cell)))
+    recall = {init: {str(d): done["recall", init, d] for d in DELAYS} for init in INITS}
+    adding = {str(T): done["adding", T] for T in ADDING_T}
     return {
         "grid": grid(),
         "recall_setup": dataclasses.asdict(horizon.RecallSetup()),
@@ -125,6 +137,7 @@ def differences(stored: dict, subset: dict) -> list:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, default=OUT, help="where to write the results")
+    parser.add_argument("--jobs", type=int, default=1, help="processes to share the grid among")
     parser.add_argument(
         "--check", type=pathlib.Path, nargs="+", metavar="PATH", help="recompute a subset and compare with each file"
     )
@@ -141,7 +154,7 @@ def main(argv=None):
     def progress(what):
         print(f"{time.perf_counter() - start:7.1f} s  {what}", flush=True)
 
-    results = compute(progress)
+    results = compute(progress, jobs=args.jobs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
