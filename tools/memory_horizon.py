@@ -17,9 +17,9 @@ each budget, the accuracy, rho(W_hh), the mean of f'(z), the median gradient
 norm before clipping and the fraction of clipped steps (both over the steps
 since the previous budget), and once per run the learning signal at its delay
 on its starting parameters (:meth:`rnnlib.horizon.RecallRun.start_signal`).
-The whole grid takes about ten minutes of CPU time (about 600 s (measured on a loaded machine,
-shared among ``--jobs 3`` processes; 1625 s of wall time); the results do not depend on ``--jobs``);
-``--check`` a few seconds.
+The whole grid takes about ten minutes of CPU time: about 600 s, measured on
+a loaded machine with ``--jobs 3`` (1625 s of wall time there).  The results
+do not depend on ``--jobs``.  ``--check`` takes a few seconds.
 """
 
 from __future__ import annotations
