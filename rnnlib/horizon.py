@@ -30,7 +30,7 @@ import numpy as np
 from . import tasks
 from ._checks import check_choice, check_int, check_positive
 from .activations import hidden_activation
-from .diagnostics import spectral_radius
+from .diagnostics import cost_state_sensitivity, spectral_radius
 from .forward_pass import forward
 from .initializers import identity, orthogonal, with_radius, with_W_hh
 from .optim import Adam
@@ -107,6 +107,12 @@ class RecallRun:
     X_test, Y_test : ndarray
         The test sequences, of shape (N_test, delay + extra, symbols) and
         (N_test, delay + extra, symbols + 1).
+    grad_norm : list of ndarray, optional
+        For each budget, the global norm of every gradient before clipping,
+        over the steps taken since the previous budget (None once training
+        had diverged).
+    clip_norm : float, optional
+        The clipping threshold the run trained with.
     """
 
     start: Params
@@ -116,6 +122,30 @@ class RecallRun:
     accuracy: list
     X_test: np.ndarray
     Y_test: np.ndarray
+    grad_norm: list = None
+    clip_norm: float = None
+
+    def start_signal(self, n_sequences: int = 64) -> float:
+        """How strongly the recall costs reach back to the recalled symbol, at the start.
+
+        On the initial parameters and the first ``n_sequences`` test
+        sequences, for every step t = delay + 1, ..., T that requires recall,
+        the ratio ||dC_t/dh_{t - delay}|| / ||dC_t/dh_t|| (the state at
+        t - delay is the one that read the symbol recalled at t), averaged
+        over those steps and sequences.
+
+        Returns
+        -------
+        float
+        """
+        n_sequences = check_int("n_sequences", n_sequences)
+        T = self.X_test.shape[1]
+        delay = int(np.sum(self.Y_test[0, :, 0] == 1))  # class 0: nothing to recall yet
+        ratios = []
+        for x, y in zip(self.X_test[:n_sequences], self.Y_test[:n_sequences]):
+            S = cost_state_sensitivity(self.start, x, y, loss="cross_entropy", f=self.f)
+            ratios += [S[t, t - delay] / S[t, t] for t in range(delay + 1, T + 1)]
+        return float(np.mean(ratios))
 
     def record(self) -> dict:
         """What the study stores of the run, one entry per budget (None where it diverged).
@@ -125,20 +155,30 @@ class RecallRun:
         dict
             ``accuracy``; ``rho``, the spectral radius of W_hh; and
             ``mean_fprime``, the mean of f'(z_t) over all units, steps and
-            test sequences (1 - h_t^2 for tanh: small where units saturate).
+            test sequences (1 - h_t^2 for tanh: small where units saturate);
+            and, when the run kept its gradient norms, ``grad_norm_median``,
+            the median global norm of the gradients before clipping, and
+            ``clipped``, the fraction of them above the clipping threshold,
+            both over the steps since the previous budget.
         """
         deriv = hidden_activation(self.f).deriv_from_output
-        out = {"accuracy": [], "rho": [], "mean_fprime": []}
-        for params, accuracy in zip(self.params, self.accuracy):
+        keys = ["accuracy", "rho", "mean_fprime"]
+        if self.grad_norm is not None:
+            keys += ["grad_norm_median", "clipped"]
+        out = {key: [] for key in keys}
+        for b, (params, accuracy) in enumerate(zip(self.params, self.accuracy)):
             if params is None:
-                out["accuracy"].append(None)
-                out["rho"].append(None)
-                out["mean_fprime"].append(None)
+                for key in keys:
+                    out[key].append(None)
                 continue
             h = forward(params, self.X_test, f=self.f).h[:, 1:]  # h_1..h_T
             out["accuracy"].append(accuracy)
             out["rho"].append(spectral_radius(params.W_hh))
             out["mean_fprime"].append(float(np.mean(deriv(h))))
+            if self.grad_norm is not None:
+                norms = np.asarray(self.grad_norm[b])
+                out["grad_norm_median"].append(float(np.median(norms)))
+                out["clipped"].append(float(np.mean(norms > self.clip_norm)))
         return out
 
 
@@ -197,18 +237,27 @@ def _check_budgets(budgets, epoch: int) -> tuple:
     return budgets
 
 
-def _train_in_chunks(start, X, Y, budgets, *, rng, **kwargs):
-    """The parameters after each budget of one training run (None once it diverged)."""
+def _train_in_chunks(start, X, Y, budgets, *, rng, norms=None, **kwargs):
+    """The parameters after each budget of one training run (None once it diverged).
+
+    If ``norms`` is a list, the gradient norms before clipping of each chunk
+    are appended to it (None for a chunk in which, or after which, training
+    had diverged).
+    """
     opt = _Resume(Adam(lr=kwargs.pop("lr")), None)
     opt.state = opt.optimizer.init(start)
     params, done, out = start, 0, []
     for budget in budgets:
+        grad_norm = None
         if params is not None:
             try:
-                params, _ = train(params, X, Y, optimizer=opt, steps=budget - done, rng=rng, **kwargs)
+                params, history = train(params, X, Y, optimizer=opt, steps=budget - done, rng=rng, **kwargs)
+                grad_norm = np.array(history.grad_norm)
             except FloatingPointError:  # rnnlib.Diverged
                 params = None
         out.append(params)
+        if norms is not None:
+            norms.append(grad_norm)
         done = budget
     return out
 
@@ -244,8 +293,9 @@ def recall_run(delay: int, init: str, *, seed: int, budgets=(1000,), setup: Reca
     X, Y = tasks.delayed_recall(setup.N_train, T, delay=delay, symbols=m, rng=rng)
     X_test, Y_test = tasks.delayed_recall(setup.N_test, T, delay=delay, symbols=m, rng=rng)
     start, f = initial_params(init, m, setup.n, k, rng=rng)
+    norms = []
     checkpoints = _train_in_chunks(
-        start, X, Y, budgets, rng=rng, lr=setup.lr, batch_size=setup.batch_size,
+        start, X, Y, budgets, rng=rng, norms=norms, lr=setup.lr, batch_size=setup.batch_size,
         loss="cross_entropy", f=f, clip_norm=setup.clip_norm,
     )
     accuracy = []
@@ -256,7 +306,7 @@ def recall_run(delay: int, init: str, *, seed: int, budgets=(1000,), setup: Reca
         y = forward(params, X_test, f=f).y
         hit = y[:, delay:].argmax(-1) == Y_test[:, delay:].argmax(-1)
         accuracy.append(float(np.mean(hit)))
-    return RecallRun(start, f, budgets, checkpoints, accuracy, X_test, Y_test)
+    return RecallRun(start, f, budgets, checkpoints, accuracy, X_test, Y_test, norms, setup.clip_norm)
 
 
 def adding_run(T: int, *, seed: int, budgets=(500,), setup: AddingSetup = AddingSetup()):

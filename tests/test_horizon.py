@@ -100,3 +100,41 @@ def test_record_measures_what_it_says():
             assert record["mean_fprime"][b] == pytest.approx(slope, rel=1e-12)
             assert record["rho"][b] == spectral_radius(p.W_hh)
             assert record["accuracy"][b] == run.accuracy[b]
+
+
+def test_gradient_norms_are_taken_before_clipping():
+    tight = horizon.RecallSetup(n=6, N_train=40, N_test=16, batch_size=8, clip_norm=1e-6)
+    loose = horizon.RecallSetup(n=6, N_train=40, N_test=16, batch_size=8, clip_norm=1e6)
+    runs = {}
+    for setup, clipped in ((tight, 1.0), (loose, 0.0)):
+        run = runs[clipped] = horizon.recall_run(2, "default", seed=2, budgets=(5, 15), setup=setup)
+        record = run.record()
+        assert [len(g) for g in run.grad_norm] == [5, 10]  # steps since the previous budget
+        assert record["clipped"] == [clipped, clipped]
+        for b, norms in enumerate(run.grad_norm):
+            assert record["grad_norm_median"][b] == np.median(norms)
+            assert np.all(norms > 1e-3)  # the norm before clipping, not the clipped 1e-6
+    # the chunks are the steps of one run, cut at the budgets
+    whole = horizon.recall_run(2, "default", seed=2, budgets=(15,), setup=tight)
+    np.testing.assert_array_equal(whole.grad_norm[0], np.concatenate(runs[1.0].grad_norm))
+
+
+def test_start_signal_is_taken_at_the_delay_on_the_recall_steps():
+    from rnnlib.diagnostics import cost_state_sensitivity
+
+    d = 3
+    run = horizon.recall_run(d, "default", seed=0, budgets=(5,), setup=SMALL)
+    T = run.X_test.shape[1]
+
+    def by_hand(lag, n):
+        ratios = []
+        for x, y in zip(run.X_test[:n], run.Y_test[:n]):
+            S = cost_state_sensitivity(run.start, x, y, loss="cross_entropy")
+            ratios += [S[t, t - lag] / S[t, t] for t in range(d + 1, T + 1)]
+        return np.mean(ratios)
+
+    assert run.start_signal(n_sequences=4) == pytest.approx(by_hand(d, 4), rel=1e-12)
+    assert run.start_signal(n_sequences=4) != pytest.approx(by_hand(d - 1, 4), rel=1e-3)  # the lag matters
+    assert 0 < run.start_signal() < 1  # the default initialisation: the signal has decayed
+    with pytest.raises(TypeError, match="n_sequences: expected an integer"):
+        run.start_signal(n_sequences=2.0)

@@ -29,6 +29,8 @@ def test_stored_results_are_recomputed_exactly(tmp_path):
     record = tampered["recall"]["orthogonal"]["8"][3]
     setup = stored["recall_setup"]
     record["accuracy"][0] -= 1 / (setup["N_test"] * setup["extra"])  # one recall fewer right
+    other = tampered["recall"]["irnn"]["6"][1]
+    other["start_signal"] *= 1 + 1e-12  # the per-run records are compared too
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(tampered))
 
@@ -43,5 +45,6 @@ def test_stored_results_are_recomputed_exactly(tmp_path):
     lines = result.stdout.splitlines()
     assert f"{STORED}: the subset agrees exactly" in lines, result.stdout + result.stderr
     assert any(line.startswith(f"{bad}: recall orthogonal 8 seed 3: computed") for line in lines), result.stdout
+    assert any(line.startswith(f"{bad}: recall irnn 6 seed 1: computed") for line in lines), result.stdout
     assert result.returncode == 1  # because of the tampered copy
     assert stored["recall"]["orthogonal"]["8"][3]["accuracy"][0] != record["accuracy"][0]
