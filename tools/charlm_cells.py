@@ -2,7 +2,7 @@
 
 Usage:
     python tools/charlm_cells.py [--out PATH]      # every cell and seed
-    python tools/charlm_cells.py --check PATH      # the first evaluation of seed 0, compared
+    python tools/charlm_cells.py --check PATH ...  # the first evaluation of seed 0, compared
 
 Trains :mod:`rnnlib.charlm` on the book's corpus with chapter 9's split
 (the first 90 % for training, the next 5 % for validation) and chapter 9's
@@ -88,22 +88,25 @@ def grid(corpus: str) -> dict:
     return out
 
 
-def check(path: pathlib.Path, corpus: str) -> bool:
-    stored = json.loads(path.read_text(encoding="utf-8"))
+def check(paths: list, corpus: str) -> bool:
+    """Recompute the first evaluation of seed 0 of each cell and compare it with every file, exactly."""
+    first = {cell: run(corpus, cell, SEEDS[0], steps=EVAL_EVERY)["validation"][0] for cell in HIDDEN}
     same = True
-    for cell in HIDDEN:
-        first = run(corpus, cell, SEEDS[0], steps=EVAL_EVERY)["validation"][0]
-        ok = first == stored["validation"][cell][0][0]
-        same &= ok
-        print(f"{cell}, seed {SEEDS[0]}, step {EVAL_EVERY}: {first!r} vs {stored['validation'][cell][0][0]!r} "
-              f"{'same' if ok else 'DIFFERENT'}")
+    for path in paths:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        for cell in HIDDEN:
+            ok = first[cell] == stored["validation"][cell][0][0]
+            same &= ok
+            print(f"{path}: {cell}, seed {SEEDS[0]}, step {EVAL_EVERY}: computed {first[cell]!r}, stored "
+                  f"{stored['validation'][cell][0][0]!r}: {'same' if ok else 'DIFFERENT'}")
     return same
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=pathlib.Path, default=OUT)
-    p.add_argument("--check", type=pathlib.Path, metavar="PATH", help="recompute a subset and compare with PATH")
+    p.add_argument("--check", type=pathlib.Path, nargs="+", metavar="PATH",
+                   help="recompute a subset and compare it with each PATH")
     args = p.parse_args(argv)
     corpus = CORPUS.read_text(encoding="utf-8")
     V = len(set(corpus))
