@@ -235,3 +235,10 @@ def test_a_damaged_lstm_checkpoint_is_refused_in_one_sentence(tmp_path, change, 
         charlm.load(tmp_path / "bad.npz")
     assert str(info.value).startswith(f"'{tmp_path / 'bad.npz'}' is not a valid checkpoint")
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_lstm_training_stops_when_it_diverges():
+    state = charlm.start(TEXT, charlm.Settings(**{**SMALL, "lr": 1e308}, cell="lstm"))
+    with np.errstate(all="ignore"), pytest.raises(charlm.Diverged, match="at step [0-9]+: training diverged") as info:
+        charlm.train(state, TEXT, 50)
+    assert 1 <= info.value.step <= 50

@@ -267,23 +267,19 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
     optimizer = s.make_optimizer()
-    params, opt_state, h, c = state.params, state.opt_state, state.h, state.c
-    is_lstm = s.cell == "lstm"
+    if s.cell == "lstm":
+        return _train_lstm(state, data, chunks, steps, optimizer, progress)
+    params, opt_state, h = state.params, state.opt_state, state.h
     losses = list(state.losses)
     for step in range(state.step, state.step + steps):
         pos = (step % chunks) * s.seq_length
         if pos == 0:
             h = np.zeros_like(h)  # a new epoch starts from h_0 = 0
-            if is_lstm:
-                c = np.zeros_like(c)  # and c_0 = 0
         X = vocab.one_hot(data[:, pos : pos + s.seq_length])
         Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # next chars
-        if is_lstm:
-            C, grads, h, c = lstm.loss_grad_and_state(params, X, Y, loss="cross_entropy", g="softmax", h0=h, c0=c)
-        else:
-            C, grads, h = loss_grad_and_state(
-                params, X, Y, loss="cross_entropy", f="tanh", g="softmax", h0=h
-            )
+        C, grads, h = loss_grad_and_state(
+            params, X, Y, loss="cross_entropy", f="tanh", g="softmax", h0=h
+        )
         if not all(np.isfinite(g).all() for g in grads):
             raise Diverged(step + 1, "the gradient became non-finite")
         grads, _ = clip_by_global_norm(grads, s.clip)
@@ -291,6 +287,32 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
         losses.append(C / s.seq_length)  # nats per character
         if not math.isfinite(losses[-1]):
             raise Diverged(step + 1, f"the loss became {losses[-1]}")  # NaN or inf would only spread from here
+        if not all(np.isfinite(a).all() for a in params):
+            raise Diverged(step + 1, "the parameters became non-finite")
+        if progress is not None:
+            progress(step + 1, losses[-1])
+    return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra))
+
+
+def _train_lstm(state: TrainState, data: np.ndarray, chunks: int, steps: int, optimizer, progress) -> TrainState:
+    """The loop of :func:`train` for an LSTM: the cell state c is carried (and reset) beside h."""
+    vocab, s = state.vocab, state.settings
+    params, opt_state, h, c = state.params, state.opt_state, state.h, state.c
+    losses = list(state.losses)
+    for step in range(state.step, state.step + steps):
+        pos = (step % chunks) * s.seq_length
+        if pos == 0:
+            h, c = np.zeros_like(h), np.zeros_like(c)  # a new epoch starts from h_0 = c_0 = 0
+        X = vocab.one_hot(data[:, pos : pos + s.seq_length])
+        Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # next chars
+        C, grads, h, c = lstm.loss_grad_and_state(params, X, Y, loss="cross_entropy", g="softmax", h0=h, c0=c)
+        if not all(np.isfinite(g).all() for g in grads):
+            raise Diverged(step + 1, "the gradient became non-finite")
+        grads, _ = clip_by_global_norm(grads, s.clip)
+        params, opt_state = optimizer.update(params, grads, opt_state)
+        losses.append(C / s.seq_length)  # nats per character
+        if not math.isfinite(losses[-1]):
+            raise Diverged(step + 1, f"the loss became {losses[-1]}")
         if not all(np.isfinite(a).all() for a in params):
             raise Diverged(step + 1, "the parameters became non-finite")
         if progress is not None:
