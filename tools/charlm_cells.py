@@ -17,6 +17,8 @@ depends only on its cell and seed, so ``--check`` recomputes the first
 evaluation of seed 0 of both cells and compares it with the file bit for
 bit.  Run it with the arithmetic settings of ``make test`` (the REPRODUCIBLE
 variables of the Makefile); the results are exact under those settings only.
+The whole run takes about four minutes of CPU time on one core (92 s for the
+RNN's five runs, 125 s for the LSTM's, measured); ``--check`` about ten seconds.
 """
 
 from __future__ import annotations
