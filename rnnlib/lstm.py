@@ -73,6 +73,7 @@ __all__ = [
     "backward",
     "gradients",
     "loss_and_grad",
+    "loss_grad_and_state",
 ]
 
 #: the fields of LSTMParams, in the order of vec
@@ -738,3 +739,31 @@ def loss_and_grad(params: LSTMParams, X, Y, *, loss: str = "mse", g: str = "soft
     cache = forward(params, X, g=g, h0=h0, c0=c0)
     C, e = cost_and_error_tm(cache.output_layer(), Y, loss)  # the RNN's cost and e_t
     return C, gradients(cache, _backward_tm(params, cache, e))
+
+
+def loss_grad_and_state(params: LSTMParams, X, Y, *, loss: str = "mse", g: str = "softmax", h0=None, c0=None):
+    """:func:`loss_and_grad`, and also the last states h_T and c_T.
+
+    For training on a long sequence cut into chunks: pass the returned states
+    as ``h0`` and ``c0`` of the next chunk (truncated BPTT with carried
+    states), as :func:`rnnlib.backprop.loss_grad_and_state` does for the RNN.
+
+    Parameters
+    ----------
+    params, X, Y, loss, g, h0, c0
+        As for :func:`loss_and_grad`.
+
+    Returns
+    -------
+    C : float
+    grads : LSTMParams
+    h_T, c_T : ndarrays of shape (n,) or (N, n)
+        The hidden and cell states after the last step, copies (not views of
+        the cache).
+    """
+    _check_params(params)
+    check_loss(loss, g)
+    cache = forward(params, X, g=g, h0=h0, c0=c0)
+    h_T, c_T = cache.h[..., -1, :].copy(), cache.c[..., -1, :].copy()
+    C, e = cost_and_error_tm(cache.output_layer(), Y, loss)
+    return C, gradients(cache, _backward_tm(params, cache, e)), h_T, c_T

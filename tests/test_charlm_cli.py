@@ -466,3 +466,59 @@ def test_the_package_imports_without_tqdm(tmp_path, corpus):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV)
     assert proc.returncode == 1 and "needs tqdm" in one_line_error(proc.stderr, "train")
     assert len(proc.stdout) == 6  # the sample: five characters and a newline
+
+
+# --- the LSTM cell (--cell lstm) ----------------------------------------------------------------
+
+
+def test_train_an_lstm_from_the_command_line_and_sample_from_it(capsys, tmp_path, corpus):
+    model = tmp_path / "lstm.npz"
+    status, _, err = run(capsys, "train", corpus, "--cell", "lstm", "--out", model, "--steps", "20", "--eval-every",
+                         "10", *TINY)
+    assert status == 0, err
+    assert "new model: LSTM, " in flat(err) and "validation loss" in flat(err)
+    state = charlm.load(model)
+    assert state.settings.cell == "lstm" and isinstance(state.params, charlm.model.lstm.LSTMParams)
+    assert state.c.shape == state.h.shape == (2, 8) and state.step == 20
+    first = run(capsys, "sample", model, "--seed", "3", "--length", "30", "--prime", "the ")  # the cell from the file
+    assert first[0] == 0 and first == run(capsys, "sample", model, "--seed", "3", "--length", "30", "--prime", "the ")
+    expected = charlm.sample(state.params, state.vocab, length=30, prime="the ", rng=3)
+    assert first[1] == "the " + expected + "\n"
+    status, out, _ = run(capsys, "evaluate", model, corpus)
+    assert status == 0 and f"loss {charlm.evaluate(state.params, state.vocab, TEXT):.3f} nats/char" in out
+    rnn = tmp_path / "rnn.npz"
+    assert run(capsys, "train", corpus, "--out", rnn, "--steps", "20", *TINY)[0] == 0
+    assert "LSTM" not in flat(capsys.readouterr().err) and charlm.load(rnn).settings.cell == "rnn"  # the default
+
+
+def test_lstm_resume_through_the_command_line_is_exact(capsys, tmp_path, corpus):
+    args = ["--cell", "lstm", "--steps", "12", "--save-every", "4", "--eval-every", "6", *TINY]
+    assert run(capsys, "train", corpus, "--out", tmp_path / "straight.npz", *args)[0] == 0
+    assert run(capsys, "train", corpus, "--out", tmp_path / "half.npz", *args[:3], "6", *args[4:])[0] == 0
+    status, _, err = run(capsys, "train", corpus, "--resume", tmp_path / "half.npz", "--steps", "6")
+    assert status == 0 and "resuming" in err and "LSTM" in err
+    with np.load(tmp_path / "straight.npz") as a, np.load(tmp_path / "half.npz") as b:
+        assert sorted(a.files) == sorted(b.files) and "c" in a.files and "W_hf" in a.files
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_resume_refuses_another_cell(capsys, tmp_path, corpus):
+    model = tmp_path / "m.npz"
+    assert run(capsys, "train", corpus, "--out", model, "--steps", "5", "--cell", "lstm", *TINY)[0] == 0
+    before = model.read_bytes()
+    status, _, err = run(capsys, "train", corpus, "--resume", model, "--cell", "rnn")
+    assert status == 1
+    assert f"--cell rnn contradicts the checkpoint '{model}' (cell lstm)" in one_line_error(err, "train")
+    assert model.read_bytes() == before
+    status, _, err = run(capsys, "train", corpus, "--resume", model, "--steps", "2", "--cell", "lstm")  # agrees
+    assert status == 0 and "settings as saved in the checkpoint" in flat(err)
+
+
+def test_an_unknown_cell_is_refused_as_argparse_refuses_a_choice(capsys, tmp_path, corpus):
+    with pytest.raises(SystemExit) as info:
+        charlm.main(["train", str(corpus), "--cell", "gru", "--out", str(tmp_path / "m.npz")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --cell: invalid choice: 'gru'" in err and "rnn" in err and "lstm" in err
+    assert not (tmp_path / "m.npz").exists()

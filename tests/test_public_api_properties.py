@@ -988,6 +988,54 @@ COVERED_ELSEWHERE.update({"GRUParams": ["gru.GRUParams"], **{name: [f"broken.{na
 # --- end GRU ---
 
 
+# --- charlm lstm ---
+# rnnlib.lstm.loss_grad_and_state (the LSTM's truncated-BPTT step with carried states) and the character
+# model with an LSTM cell: the same properties as its RNN, the arrays now those of LSTMParams and the cell state c.
+SPECS["lstm.loss_grad_and_state"] = Spec(
+    lambda a: _lstm_arrays(lstm.loss_grad_and_state(lstm_params_from(a), a["X"], a["Y"], loss="cross_entropy",
+                                                    h0=a["h0"], c0=a["c0"])),
+    {**LSTM_ARRAYS, "X": X, "Y": Y, "h0": H0, "c0": -H0},
+    {"X": _sequences},
+    integral={"X": X_INT, "Y": Y_INT, "h0": X_INT[:, 0, :1].repeat(n, 1), "c0": X_INT[:, 1, :1].repeat(n, 1)},
+    none_ok=("c0",),  # c0=None means c_0 = 0
+)
+SCALARS["lstm.loss_grad_and_state"] = Scalars(lambda s: lstm.loss_grad_and_state(LP, X, Y, loss=s["loss"]),
+                                              dict(loss="mse"), dict(loss=LOSS))
+SCALARS["charlm.Settings"] = Scalars(
+    lambda s: charlm.Settings(hidden=s["hidden"], lr=s["lr"], optimizer=s["optimizer"], cell=s["cell"]),
+    dict(hidden=3, lr=0.1, optimizer="adam", cell="rnn"),
+    dict(hidden=integer(1), lr=positive(), optimizer=choice("adam", "adagrad"), cell=choice("rnn", "lstm")),
+)
+CL_LSTM_SET = charlm.Settings(hidden=3, seq_length=2, batch=2, cell="lstm")
+CL_LSTM_P = charlm.start(CL_TEXT, CL_LSTM_SET).params.map(lambda a: a + 0.1)
+CL_LSTM_ARRAYS = {f"params.{name}": a for name, a in CL_LSTM_P.items()}
+
+
+def _cl_lstm_state(a):
+    """An LSTM TrainState from the arrays (h and c among them); Adam's state made without checks."""
+    params = lstm_params_from(a, "state.params")
+    zeros = params.map(np.zeros_like)
+    return charlm.TrainState(params, VOCAB, CL_LSTM_SET, AdamState(0, zeros, zeros), a["state.h"], c=a["state.c"])
+
+
+SPECS.update({
+    "charlm.evaluate (lstm)": Spec(lambda a: charlm.evaluate(lstm_params_from(a), VOCAB, CL_TEXT), CL_LSTM_ARRAYS,
+                                   float32=False),  # a Python float
+    "charlm.sample (lstm)": Spec(
+        lambda a: VOCAB.encode(charlm.sample(lstm_params_from(a), VOCAB, length=6, prime="ab", rng=0)),
+        CL_LSTM_ARRAYS, float32=False,  # text
+    ),
+    "charlm.train (lstm)": Spec(
+        lambda a: _lstm_arrays(charlm.train(_cl_lstm_state(a), CL_TEXT, 1).params),
+        {**{f"state.{name}": v for name, v in CL_LSTM_ARRAYS.items()}, "state.h": np.full((2, 3), 0.1),
+         "state.c": np.full((2, 3), -0.2)},
+        integral={"state.h": np.zeros((2, 3), np.int64), "state.c": np.ones((2, 3), np.int64)},
+        float32=False,  # float64 only, as for the RNN
+    ),
+})
+# --- end charlm lstm ---
+
+
 def test_every_public_name_is_covered():
     names = set(rnnlib.__all__)
     for info in pkgutil.walk_packages(rnnlib.__path__, "rnnlib."):

@@ -3,7 +3,8 @@
 The package has three parts:
 
 - :mod:`rnnlib.charlm.model`: the vocabulary, the settings, training (truncated
-  BPTT over N parallel streams), evaluation and sampling;
+  BPTT over N parallel streams), evaluation and sampling, with the vanilla RNN
+  or an LSTM (:mod:`rnnlib.lstm`) as the recurrent cell;
 - :mod:`rnnlib.charlm.checkpoint`: saving and loading a whole training state
   (.npz, no pickle), so that resuming continues exactly;
 - :mod:`rnnlib.charlm.cli`: the command line, ``python -m rnnlib.charlm``
@@ -12,6 +13,7 @@ The package has three parts:
 Command line::
 
     python -m rnnlib.charlm train CORPUS.txt --out model.npz [--steps 2000] [--val-fraction 0.1] [...]
+    python -m rnnlib.charlm train CORPUS.txt --cell lstm --hidden 58 --out lstm.npz [...]
     python -m rnnlib.charlm train CORPUS.txt --resume model.npz --steps 1000 [--lr 1e-3]
     python -m rnnlib.charlm evaluate model.npz TEXT.txt
     python -m rnnlib.charlm sample model.npz [--length 400] [--temperature 0.8] [--prime "The "] [--seed 1]

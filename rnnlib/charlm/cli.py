@@ -3,6 +3,7 @@
 ::
 
     python -m rnnlib.charlm train CORPUS.txt --out model.npz [--steps 2000] [--val-fraction 0.1] [...]
+    python -m rnnlib.charlm train CORPUS.txt --cell lstm --hidden 58 --out lstm.npz [...]
     python -m rnnlib.charlm train CORPUS.txt --resume model.npz --steps 1000 [--lr 1e-3]
     python -m rnnlib.charlm evaluate model.npz TEXT.txt
     python -m rnnlib.charlm sample model.npz [--length 400] [--temperature 0.8] [--prime "The "] [--seed 1]
@@ -12,7 +13,9 @@ the cost per character on it every ``--eval-every`` steps; the best model so
 far is kept in ``<out>.best.npz`` beside the latest one, and ``--patience``
 stops training after that many evaluations without a new best.  Every error
 a user can cause ends in one line on stderr and exit status 1; Ctrl-C ends
-with status 130 and says which checkpoint exists.  The progress bar needs the
+with status 130 and says which checkpoint exists.  ``--cell lstm`` trains an
+LSTM (:mod:`rnnlib.lstm`) in place of the vanilla RNN; the checkpoint
+records the cell, so evaluate, sample and --resume read it from there.  The progress bar needs the
 optional dependency tqdm (``pip install 'rnnlib[cli]'``); only this module
 imports it.
 """
@@ -32,7 +35,7 @@ import numpy as np
 
 from .._checks import as_float_array
 from .checkpoint import load, save
-from .model import CharLMError, Diverged, Settings, TrainState, evaluate, sample, start, train
+from .model import CELLS, CharLMError, Diverged, Settings, TrainState, evaluate, sample, start, train
 
 try:
     from tqdm import tqdm
@@ -47,7 +50,7 @@ except ImportError:  # the optional extra "cli"; training says so in one line
 __all__ = ["main", "parser", "read_text", "Schedule", "perplexity_text", "smoothed_loss"]
 
 PROG = "python -m rnnlib.charlm"
-MODEL_DEFINING = ("hidden", "seq_length", "batch", "optimizer", "seed")  # fixed by a checkpoint
+MODEL_DEFINING = ("cell", "hidden", "seq_length", "batch", "optimizer", "seed")  # fixed by a checkpoint
 SMOOTHING = 0.98  # the displayed loss is an exponential moving average over about 50 steps
 DEFAULT_LR = {"adam": 2e-3, "adagrad": 0.1}  # Adagrad at Adam's 2e-3 barely moves; 0.1 is min-char-rnn's
 WARN_MARGIN = 0.1  # nats per character above log V before the loss counts as worse than uniform
@@ -210,7 +213,7 @@ def _setup(args, given: set) -> tuple[TrainState, Schedule, list]:
         if name in given and getattr(args, name) != saved:
             raise CharLMError(
                 f"{_flag(name)} {getattr(args, name)} contradicts the checkpoint {args.resume!r} ({name} {saved}); "
-                f"a resumed model keeps its hidden size, vocabulary, sequence length, batch, optimizer and seed"
+                f"a resumed model keeps its cell, hidden size, vocabulary, sequence length, batch, optimizer and seed"
             )
     _fits_vocabulary(state, args.text, f"corpus {args.corpus!r}")
     schedule, overridden = Schedule.from_records(state.extra), []
@@ -239,7 +242,8 @@ def _split(text: str, fraction: float) -> tuple[str, str]:
 
 def _header(args, state: TrainState, schedule: Schedule, overridden: list, n_train: int, n_val: int) -> None:
     s = state.settings
-    model = f"{state.vocab.size} characters, n = {s.hidden}, T = {s.seq_length}, N = {s.batch}, {s.optimizer}"
+    cell = "LSTM, " if s.cell == "lstm" else ""  # the RNN's header reads as before the LSTM existed
+    model = f"{cell}{state.vocab.size} characters, n = {s.hidden}, T = {s.seq_length}, N = {s.batch}, {s.optimizer}"
     if args.resume:
         _say(f"resuming {args.resume} at step {state.step}: {model}")
         _say("overridden: " + ", ".join(overridden) if overridden else "settings as saved in the checkpoint")
@@ -462,7 +466,7 @@ def parser(*, suppress_defaults: bool = False) -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train on a UTF-8 text, or resume from a checkpoint", formatter_class=_Help,
                        description="Train on a UTF-8 text, holding out its end for validation. With --resume, the "
-                       "model (hidden size, vocabulary, sequence length, batch, optimizer, seed) comes from the "
+                       "model (cell, hidden size, vocabulary, sequence length, batch, optimizer, seed) comes from the "
                        "checkpoint; training settings given here override the saved ones.")
     t.add_argument("corpus", help="a UTF-8 text file")
     t.add_argument("--out", default=default(None), metavar="FILE",
@@ -483,6 +487,9 @@ def parser(*, suppress_defaults: bool = False) -> argparse.ArgumentParser:
     t.add_argument("--patience", type=_nonnegative_int, default=default(schedule.patience), metavar="N",
                    help="evaluations without a new best before stopping; 0 never stops early")
     m = t.add_argument_group("the model (fixed by the checkpoint when resuming)")
+    m.add_argument("--cell", choices=CELLS, default=default(settings.cell),
+                   help="recurrent cell: the vanilla RNN or an LSTM (rnnlib.lstm); an LSTM has about 4 times the "
+                   "parameters of an RNN of the same --hidden")
     m.add_argument("--hidden", type=_positive_int, default=default(settings.hidden), metavar="n", help="hidden units n")
     m.add_argument("--seq-length", type=_positive_int, default=default(settings.seq_length), metavar="T",
                    help="characters per chunk T")

@@ -7,6 +7,10 @@ training step takes the next chunk of T characters of every stream, carries
 the hidden state over from the previous chunk and backpropagates within the
 chunk (truncated BPTT with k1 = k2 = T).  The gradient is clipped by its
 global norm, then Adam or Adagrad updates the parameters.
+
+The recurrent cell is the vanilla RNN (``Settings(cell="rnn")``, the
+default) or the LSTM of :mod:`rnnlib.lstm` (``cell="lstm"``), which carries
+its cell state c beside h from chunk to chunk.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 
 from .._checks import _shape_str, as_finite_array, as_rng, check_choice, check_int, check_params, check_positive
 from ..activations import log_softmax, softmax
+from .. import lstm
 from ..backprop import loss_grad_and_state
 from ..forward_pass import forward
 from ..optim import Adagrad, Adam, clip_by_global_norm
@@ -27,6 +32,9 @@ from ..tasks import one_hot
 __all__ = [
     "CharLMError", "Diverged", "Vocabulary", "Settings", "TrainState", "streams", "start", "train", "evaluate", "sample",
 ]
+
+
+CELLS = ("rnn", "lstm")  # the recurrent cells the model can use
 
 
 class CharLMError(ValueError):
@@ -110,6 +118,7 @@ class Settings:
     lr: float = 2e-3  # learning rate
     clip: float = 5.0  # global gradient norm limit
     seed: int = 0  # initialisation
+    cell: str = "rnn"  # "rnn" (the vanilla RNN) or "lstm" (rnnlib.lstm)
 
     def __post_init__(self):
         check_int("hidden", self.hidden)
@@ -119,6 +128,7 @@ class Settings:
         check_positive("lr", self.lr)
         check_positive("clip", self.clip)
         check_int("seed", self.seed, minimum=0)
+        check_choice("cell", self.cell, CELLS)
 
     def make_optimizer(self):
         return Adam(lr=self.lr) if self.optimizer == "adam" else Adagrad(lr=self.lr)
@@ -136,6 +146,7 @@ class TrainState:
     step: int = 0
     losses: list = field(default_factory=list)  # cost per character of every step so far
     extra: dict = field(default_factory=dict)  # name -> number: the command line's own records, saved alongside
+    c: np.ndarray | None = None  # (N, n): the LSTM's cell state carried into the next chunk; None for the RNN
 
 
 def _check_text(name, text):
@@ -144,8 +155,11 @@ def _check_text(name, text):
 
 
 def _check_model(params, vocab):
-    """params: finite Params with m = k = the vocabulary's size."""
-    check_params(params)
+    """params: finite Params or LSTMParams with m = k = the vocabulary's size."""
+    if not isinstance(params, lstm.LSTMParams):
+        check_params(params)
+    else:
+        lstm._check_params(params)
     if not isinstance(vocab, Vocabulary):
         raise TypeError(f"vocab: expected rnnlib.charlm.Vocabulary, got {type(vocab).__name__}")
     if params.m != vocab.size or params.k != vocab.size:
@@ -157,7 +171,10 @@ def _check_train_state(state):
     """A TrainState whose parameters, carried state h and vocabulary agree."""
     if not isinstance(state, TrainState):
         raise TypeError(f"state: expected rnnlib.charlm.TrainState (from start or load), got {type(state).__name__}")
-    check_params(state.params, "state.params")
+    if getattr(state.settings, "cell", "rnn") == "lstm":  # the settings' type is checked below
+        lstm._check_params(state.params, "state.params")
+    else:
+        check_params(state.params, "state.params")
     if state.params.dtype != np.float64:  # the one-hot inputs are float64, and so is every gradient
         raise ValueError(f"state.params: expected float64 parameters (as start makes them), got {state.params.dtype}")
     if not isinstance(state.vocab, Vocabulary) or not isinstance(state.settings, Settings):
@@ -168,6 +185,10 @@ def _check_train_state(state):
         raise ValueError(f"state.params: expected (m, n, k) = {(V, n, V)} from the vocabulary and settings, "
                          f"got {(state.params.m, state.params.n, state.params.k)}")
     as_finite_array("state.h", state.h, shape=(N, n), labels="(N, n)", why=" (settings.batch, settings.hidden)")
+    if state.settings.cell == "lstm":
+        as_finite_array("state.c", state.c, shape=(N, n), labels="(N, n)", why=" (settings.batch, settings.hidden)")
+    elif state.c is not None:
+        raise ValueError(f"state.c: expected None for the RNN (settings.cell 'rnn'), got {type(state.c).__name__}")
 
 
 def streams(indices: np.ndarray, N: int, T: int) -> np.ndarray:
@@ -211,9 +232,14 @@ def start(text: str, settings: Settings) -> TrainState:
         raise TypeError(f"settings: expected rnnlib.charlm.Settings, got {type(settings).__name__}")
     vocab = Vocabulary.from_text(text)
     _check_length(text, settings.batch, settings.seq_length)  # fail early if too short
+    zeros = np.zeros((settings.batch, settings.hidden))
+    if settings.cell == "lstm":
+        params = lstm.init_params(vocab.size, settings.hidden, vocab.size, rng=settings.seed)
+        opt_state = settings.make_optimizer().init(params)
+        return TrainState(params, vocab, settings, opt_state, zeros, c=zeros.copy())
     params = init_params(vocab.size, settings.hidden, vocab.size, rng=settings.seed)
     opt_state = settings.make_optimizer().init(params)
-    return TrainState(params, vocab, settings, opt_state, np.zeros((settings.batch, settings.hidden)))
+    return TrainState(params, vocab, settings, opt_state, zeros)
 
 
 def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainState:
@@ -221,7 +247,8 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
 
     Each step: the next chunk of every stream, forward from the carried state,
     cross-entropy, BPTT within the chunk, clipping, one optimiser update.
-    When the streams are used up, the next epoch starts over from h = 0.
+    When the streams are used up, the next epoch starts over from h = 0
+    (and, for the LSTM, c = 0).
     ``progress(step, loss)``, if given, is called after every step.
 
     Raises
@@ -240,6 +267,8 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     data = streams(vocab.encode(text), s.batch, s.seq_length)
     chunks = (data.shape[1] - 1) // s.seq_length  # chunks per epoch
     optimizer = s.make_optimizer()
+    if s.cell == "lstm":
+        return _train_lstm(state, data, chunks, steps, optimizer, progress)
     params, opt_state, h = state.params, state.opt_state, state.h
     losses = list(state.losses)
     for step in range(state.step, state.step + steps):
@@ -265,13 +294,41 @@ def train(state: TrainState, text: str, steps: int, *, progress=None) -> TrainSt
     return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra))
 
 
+def _train_lstm(state: TrainState, data: np.ndarray, chunks: int, steps: int, optimizer, progress) -> TrainState:
+    """The loop of :func:`train` for an LSTM: the cell state c is carried (and reset) beside h."""
+    vocab, s = state.vocab, state.settings
+    params, opt_state, h, c = state.params, state.opt_state, state.h, state.c
+    losses = list(state.losses)
+    for step in range(state.step, state.step + steps):
+        pos = (step % chunks) * s.seq_length
+        if pos == 0:
+            h, c = np.zeros_like(h), np.zeros_like(c)  # a new epoch starts from h_0 = c_0 = 0
+        X = vocab.one_hot(data[:, pos : pos + s.seq_length])
+        Y = vocab.one_hot(data[:, pos + 1 : pos + s.seq_length + 1])  # next chars
+        C, grads, h, c = lstm.loss_grad_and_state(params, X, Y, loss="cross_entropy", g="softmax", h0=h, c0=c)
+        if not all(np.isfinite(g).all() for g in grads):
+            raise Diverged(step + 1, "the gradient became non-finite")
+        grads, _ = clip_by_global_norm(grads, s.clip)
+        params, opt_state = optimizer.update(params, grads, opt_state)
+        losses.append(C / s.seq_length)  # nats per character
+        if not math.isfinite(losses[-1]):
+            raise Diverged(step + 1, f"the loss became {losses[-1]}")
+        if not all(np.isfinite(a).all() for a in params):
+            raise Diverged(step + 1, "the parameters became non-finite")
+        if progress is not None:
+            progress(step + 1, losses[-1])
+    return TrainState(params, vocab, s, opt_state, h, state.step + steps, losses, dict(state.extra), c)
+
+
 def evaluate(params: Params, vocab: Vocabulary, text: str, *, chunk: int = 10_000) -> float:
     """Average cross-entropy per character of predicting each next character of ``text``.
 
-    The network reads the text as one sequence from h_0 = 0; perplexity is
-    ``exp`` of the result.  A long text is read ``chunk`` characters at a
-    time, the hidden state carried across, so that memory stays bounded; the
-    result is the same up to the order of the summation.
+    The network reads the text as one sequence from h_0 = 0 (and c_0 = 0 for
+    an LSTM); perplexity is ``exp`` of the result.  A long text is read
+    ``chunk`` characters at a time, the hidden state (and the LSTM's cell
+    state) carried across, so that memory stays bounded; the result is the
+    same up to the order of the summation.  ``params`` is
+    :class:`rnnlib.Params` (the RNN) or :class:`rnnlib.lstm.LSTMParams`.
     """
     chunk = check_int("chunk", chunk)
     _check_model(params, vocab)
@@ -279,11 +336,16 @@ def evaluate(params: Params, vocab: Vocabulary, text: str, *, chunk: int = 10_00
     if len(text) < 2:
         raise CharLMError("the text needs at least two characters: one to read and one to predict")
     codes = vocab.encode(text)
-    total, h = 0.0, None
+    total, h, c = 0.0, None, None
     for begin in range(0, len(codes) - 1, chunk):
         piece = codes[begin : begin + chunk + 1]  # inputs piece[:-1], targets piece[1:]
-        cache = forward(params, vocab.one_hot(piece[:-1]), f="tanh", g="softmax", h0=h)
-        log_probs = log_softmax(cache.o)  # (T, k)
+        if isinstance(params, lstm.LSTMParams):
+            cache = lstm.forward(params, vocab.one_hot(piece[:-1]), g="softmax", h0=h, c0=c)
+            log_probs = log_softmax(cache.u)  # (T, k); the LSTM calls the output pre-activation u_t
+            c = cache.c[-1]
+        else:
+            cache = forward(params, vocab.one_hot(piece[:-1]), f="tanh", g="softmax", h0=h)
+            log_probs = log_softmax(cache.o)  # (T, k)
         total += -np.sum(log_probs[np.arange(len(piece) - 1, dtype=np.intp), piece[1:]])
         h = cache.h[-1]
     return float(total / (len(codes) - 1))
@@ -296,12 +358,16 @@ def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float
     is drawn from its prediction after the last character of the prime, or,
     without a prime, uniformly from the vocabulary.  Temperatures below 1
     sharpen the distribution (safer, more repetitive text), above 1 flatten it.
+    ``params`` is :class:`rnnlib.Params` (the RNN) or
+    :class:`rnnlib.lstm.LSTMParams`, whose cell state is carried with h.
     """
     length = check_int("length", length, minimum=0)
     temperature = check_positive("temperature", temperature)
     rng = as_rng(rng)
     _check_model(params, vocab)
     _check_text("prime", prime)
+    if isinstance(params, lstm.LSTMParams):
+        return _sample_lstm(params, vocab, length, temperature, prime, rng)
     h = np.zeros(params.n)
     out = []
     if prime:
@@ -316,4 +382,23 @@ def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float
         cache = forward(params, vocab.one_hot([i]), g="softmax", h0=h)
         h = cache.h[-1]
         probs = softmax(cache.o[-1] / temperature)
+    return vocab.decode(out)
+
+
+def _sample_lstm(params, vocab, length, temperature, prime, rng):
+    """:func:`sample` for an LSTM: the same draws, with the cell state c carried beside h."""
+    h = c = None
+    out = []
+    if prime:
+        cache = lstm.forward(params, vocab.one_hot(vocab.encode(prime)), g="softmax")
+        h, c = cache.h[-1], cache.c[-1]
+        probs = softmax(cache.u[-1] / temperature)
+    else:
+        probs = np.full(vocab.size, 1.0 / vocab.size)
+    for _ in range(length):
+        i = rng.choice(vocab.size, p=probs)
+        out.append(i)
+        cache = lstm.forward(params, vocab.one_hot([i]), g="softmax", h0=h, c0=c)
+        h, c = cache.h[-1], cache.c[-1]
+        probs = softmax(cache.u[-1] / temperature)
     return vocab.decode(out)
