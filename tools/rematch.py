@@ -33,10 +33,10 @@ OUT = ROOT / "book" / "data" / "rematch.json"
 
 #: the grid
 CELLS = rematch.CELLS
-DELAYS = (4, 8, 16, 32)
+DELAYS = (4, 8, 16)
 SEEDS = (0, 1, 2, 3, 4)
 BUDGETS = (500, 1000)
-ADDING_T = (10, 25, 50)
+ADDING_T = (10, 50)
 ADDING_BUDGETS = (250, 500)
 
 #: what --check and the unit test recompute: (cell, delay, seed) and (cell, T, seed)
