@@ -28,8 +28,9 @@ import numpy as np
 
 from . import gru, horizon, lstm, tasks
 from ._checks import as_rng, check_any_params, check_choice, check_int, check_optimizer, check_positive
-from .backprop import loss_and_grad as rnn_loss_and_grad
+from .backprop import backward_tm, gradients as rnn_gradients
 from .forward_pass import forward as rnn_forward
+from .losses import cost_and_error_tm
 from .optim import Adam, clip_by_global_norm, global_norm
 from .params import init_params as rnn_init_params
 from .train import Diverged, History
@@ -71,8 +72,10 @@ def train_cell(params, X, Y, *, loss_and_grad, optimizer, steps: int, batch_size
     The loop of :func:`rnnlib.train` with the cell's gradient passed in: each
     call starts a new epoch; each epoch draws a fresh order of the N
     sequences from ``rng`` (``rng.permutation(N)``, as ``train`` does) and
-    takes them ``batch_size`` at a time.  With the RNN's gradient it repeats
-    ``train`` exactly.
+    takes them ``batch_size`` at a time.  With the RNN's gradient computed as
+    ``train`` computes it (forward, backward, gradients; ``rnnlib.loss_and_grad``
+    sums in another order and differs in the last bits) it repeats ``train``
+    exactly.
 
     Parameters
     ----------
@@ -193,10 +196,17 @@ def _start(cell, rnn_start, m, n, k, seed_key):
     return _MODULES[cell].init_params(m, n, k, rng=np.random.default_rng([*seed_key, _KEYS[cell]]))
 
 
+def _rnn_loss_and_grad(params, X, Y, *, loss, f="tanh", g="softmax"):
+    """The RNN's cost and gradient computed as :func:`rnnlib.train` computes them (the same bits)."""
+    cache = rnn_forward(params, X, f=f, g=g)
+    C, e = cost_and_error_tm(cache, Y, loss, out=cache.o_tm)  # e_t overwrites o_t
+    return C, rnn_gradients(cache, backward_tm(params, cache, e))
+
+
 def _functions(cell, loss, g):
     """The cell's loss_and_grad (as train_cell takes it) and its outputs y for a batch."""
     if cell == "rnn":
-        return (functools.partial(rnn_loss_and_grad, loss=loss, f="tanh", g=g),
+        return (functools.partial(_rnn_loss_and_grad, loss=loss, f="tanh", g=g),
                 lambda p, X: rnn_forward(p, X, f="tanh", g=g).y)
     mod = _MODULES[cell]
     return functools.partial(mod.loss_and_grad, loss=loss, g=g), lambda p, X: mod.forward(p, X, g=g).y

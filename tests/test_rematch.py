@@ -54,16 +54,28 @@ def test_the_rnn_adding_run_is_chapter_10s_run():
 
 def test_train_cell_is_rnnlib_train_for_the_rnn():
     rng = np.random.default_rng(5)
-    X, Y = tasks.delayed_recall(24, 6, delay=2, symbols=3, rng=rng)
+    X, Y = tasks.delayed_recall(24, 21, delay=16, symbols=3, rng=rng)
     start = rnnlib.init_params(3, 7, 4, rng=rng)
-    kw = dict(steps=9, batch_size=5, clip_norm=0.5)  # 9 steps: an epoch of 4 and a half epochs after it
+    kw = dict(steps=30, batch_size=5, clip_norm=0.5)  # 30 steps: 7 epochs of 4 and 2 steps after them
     want, _ = rnnlib.train(start, X, Y, optimizer=rnnlib.Adam(lr=0.05), rng=3, loss="cross_entropy", **kw)
-    lg = functools.partial(rnnlib.loss_and_grad, loss="cross_entropy")
+    lg = functools.partial(rematch._rnn_loss_and_grad, loss="cross_entropy")
     got, state = rematch.train_cell(start, X, Y, loss_and_grad=lg, optimizer=rnnlib.Adam(lr=0.05), rng=3, **kw)
     assert _equal(got, want)
-    assert state.step == 9
+    assert state.step == 30
     moved, _ = rematch.train_cell(start, X, Y, loss_and_grad=lg, optimizer=rnnlib.Adam(lr=0.05), rng=4, **kw)
     assert not _equal(moved, want)  # another minibatch order: the comparison can fail
+
+
+def test_the_rnn_gradient_is_the_public_one():
+    """The RNN's gradient as train computes it equals rnnlib.loss_and_grad (to round-off: its sums run in another order)."""
+    rng = np.random.default_rng(1)
+    X, Y = tasks.delayed_recall(6, 21, delay=16, symbols=3, rng=rng)
+    params = rnnlib.init_params(3, 7, 4, rng=rng)
+    C, grads = rematch._rnn_loss_and_grad(params, X, Y, loss="cross_entropy")
+    C2, grads2 = rnnlib.loss_and_grad(params, X, Y, loss="cross_entropy")
+    assert C == pytest.approx(C2, rel=1e-13)
+    for a, b in zip(grads, grads2):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -91,7 +103,7 @@ def test_every_cell_trains_on_the_same_minibatches(monkeypatch):
         return wrapped
 
     for cell, module in (("rnn", rematch), ("lstm", lstm), ("gru", gru)):
-        name = "rnn_loss_and_grad" if cell == "rnn" else "loss_and_grad"
+        name = "_rnn_loss_and_grad" if cell == "rnn" else "loss_and_grad"
         monkeypatch.setattr(module, name, recording(cell, getattr(module, name)))
         rematch.recall_run_cell(cell, 2, seed=4, budgets=(10,), setup=SMALL)
     assert len(seen["rnn"]) == 10
