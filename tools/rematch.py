@@ -13,7 +13,9 @@ run depends only on its own settings and seed, so any subset can be
 recomputed alone and compared with the file bit for bit; ``--check`` does
 that for :data:`SUBSET`.  Run it with the arithmetic settings of
 ``make test`` (the REPRODUCIBLE variables of the Makefile); the results are
-exact under those settings only.
+exact under those settings only.  The whole grid (75 runs) takes about six
+minutes of CPU time (376 s measured, two thirds of it the gated cells'
+recall runs); ``--check`` about ten seconds.
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ OUT = ROOT / "book" / "data" / "rematch.json"
 CELLS = rematch.CELLS
 DELAYS = (4, 8, 16)
 SEEDS = (0, 1, 2, 3, 4)
-BUDGETS = (500, 1000)
+BUDGETS = (1000, 3000)
 ADDING_T = (10, 50)
 ADDING_BUDGETS = (250, 500)
 
 #: what --check and the unit test recompute: (cell, delay, seed) and (cell, T, seed)
-SUBSET = {"recall": [("gru", 4, 2), ("lstm", 4, 0)], "adding": [("lstm", 10, 1)]}
+SUBSET = {"recall": [("gru", 4, 2), ("rnn", 8, 1)], "adding": [("lstm", 10, 1)]}
 
 
 def recall_record(cell: str, delay: int, seed: int, budgets=BUDGETS) -> dict:
