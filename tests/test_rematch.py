@@ -67,7 +67,7 @@ def test_train_cell_is_rnnlib_train_for_the_rnn():
 
 
 def test_the_rnn_gradient_is_the_public_one():
-    """The RNN's gradient as train computes it equals rnnlib.loss_and_grad (to round-off: its sums run in another order)."""
+    """The RNN's gradient as train computes it is rnnlib.loss_and_grad's, to round-off (other summation order)."""
     rng = np.random.default_rng(1)
     X, Y = tasks.delayed_recall(6, 21, delay=16, symbols=3, rng=rng)
     params = rnnlib.init_params(3, 7, 4, rng=rng)
