@@ -14,7 +14,7 @@ recomputed alone and compared with the file bit for bit; ``--check`` does
 that for :data:`SUBSET`.  Run it with the arithmetic settings of
 ``make test`` (the REPRODUCIBLE variables of the Makefile); the results are
 exact under those settings only.  The whole grid (75 runs) takes about six
-minutes of CPU time (376 s measured, two thirds of it the gated cells'
+minutes of CPU time (368 s measured, most of it the gated cells'
 recall runs); ``--check`` about ten seconds.
 """
 
