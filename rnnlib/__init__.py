@@ -25,6 +25,7 @@ Modules, one per concept:
 - :mod:`rnnlib.diagnostics`: Jacobian products, vanishing and exploding gradients
 - :mod:`rnnlib.initializers`: other initial W_hh: orthogonal, identity, a given spectral radius
 - :mod:`rnnlib.horizon`: the memory-horizon experiments on delayed recall and the adding problem
+- :mod:`rnnlib.rematch`: the vanilla RNN, the LSTM and the GRU trained alike on the memory-horizon tasks
 - :mod:`rnnlib.charlm`: a character-level language model and its command line
 - :mod:`rnnlib.plots`: the book's figures (needs matplotlib)
 - :mod:`rnnlib.display`: showing the library's source in the book

@@ -1036,6 +1036,59 @@ SPECS.update({
 # --- end charlm lstm ---
 
 
+# --- rematch ---
+# rnnlib.rematch, the head-to-head of the RNN, the LSTM and the GRU on the memory-horizon tasks; its names
+# are written rematch.<name> (num_params is also the RNN's).  The runs use the tiny setups of horizon's specs.
+from rnnlib import rematch  # noqa: E402
+
+PREFIXED = (*PREFIXED, "rematch")
+
+
+def _train_cell(**kw):
+    args = dict(params=P, X=X, Y=Y, loss_and_grad=rnnlib.loss_and_grad, optimizer=rnnlib.Adam(), steps=1,
+                batch_size=1, clip_norm=None)
+    args.update(kw)
+    return rematch.train_cell(args.pop("params"), args.pop("X"), args.pop("Y"), **args)
+
+
+SCALARS.update({
+    "rematch.num_params": Scalars(lambda s: rematch.num_params(s["cell"], s["m"], s["n"], s["k"]),
+                                  dict(cell="lstm", m=2, n=3, k=1),
+                                  dict(cell=choice(*rematch.CELLS), m=integer(1), n=integer(1), k=integer(1))),
+    "rematch.recall_run_cell": Scalars(
+        lambda s: rematch.recall_run_cell(s["cell"], s["delay"], seed=s["seed"], budgets=(2,), setup=TINY_RECALL),
+        dict(cell="gru", delay=1, seed=0), dict(cell=choice(*rematch.CELLS), delay=integer(1), seed=integer(0)),
+    ),
+    "rematch.adding_run_cell": Scalars(
+        lambda s: rematch.adding_run_cell(s["cell"], s["T"], seed=s["seed"], budgets=(2,), setup=TINY_ADDING),
+        dict(cell="lstm", T=3, seed=0), dict(cell=choice(*rematch.CELLS), T=integer(2), seed=integer(0)),
+    ),
+    "rematch.train_cell": Scalars(
+        lambda s: _train_cell(steps=s["steps"], batch_size=s["batch_size"], clip_norm=s["clip_norm"]),
+        dict(steps=1, batch_size=1, clip_norm=1.0),
+        dict(steps=integer(1), batch_size=integer(1, N), clip_norm=optional(positive())),
+    ),
+})
+OBJECTS.update({
+    "rematch.recall_run_cell(setup)": (
+        lambda v: rematch.recall_run_cell("lstm", 1, seed=0, budgets=(2,), setup=v), "setup"),
+    "rematch.recall_run_cell(budgets)": (
+        lambda v: rematch.recall_run_cell("gru", 1, seed=0, budgets=v, setup=TINY_RECALL), "budgets"),
+    "rematch.adding_run_cell(setup)": (lambda v: rematch.adding_run_cell("gru", 3, seed=0, budgets=(2,), setup=v),
+                                       "setup"),
+    "rematch.train_cell(params)": (lambda v: _train_cell(params=v), "params"),
+    "rematch.train_cell(X)": (lambda v: _train_cell(X=v), "X"),
+    "rematch.train_cell(Y)": (lambda v: _train_cell(Y=v), "Y"),
+    "rematch.train_cell(optimizer)": (lambda v: _train_cell(optimizer=v), "optimizer"),
+})
+EXEMPT.update({
+    "rematch.CELLS": "a tuple",
+    "rematch.CellRun": "returned by recall_run_cell and adding_run_cell (test_rematch.py)",
+})
+# train_cell's loss_and_grad is any function (a class is callable too): its refusal is in test_rematch.py
+# --- end rematch ---
+
+
 def test_every_public_name_is_covered():
     names = set(rnnlib.__all__)
     for info in pkgutil.walk_packages(rnnlib.__path__, "rnnlib."):
