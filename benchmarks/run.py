@@ -49,7 +49,10 @@ import json
 import os
 import pathlib
 import platform
-import resource
+try:
+    import resource  # minor page faults per call
+except ImportError:  # not on every platform (Pyodide has none); the benchmarks need it, the helpers tested there do not
+    resource = None
 import sys
 import time
 import tracemalloc
@@ -128,7 +131,7 @@ def per_round(fns: dict, repeat: int, inner: int = 3, pause: float = 0.05, fault
             time.sleep(pause)
             fn()  # warm-up: caches and allocator as in a training loop
             calls = []
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt if faults else 0
             for _ in range(inner):
                 start = time.perf_counter()
                 fn()

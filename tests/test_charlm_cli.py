@@ -299,9 +299,12 @@ def test_divergence_on_resume_keeps_the_checkpoint(tmp_path, corpus):
 
 def _interrupt(tmp_path, corpus, *extra, wait_for=lambda: True):
     """Start training, wait for its header and for ``wait_for()``, press Ctrl-C; (status, stderr)."""
+    # SIGINT back to its default in the child: a test run started in the background (nohup, `&` without job
+    # control) ignores SIGINT, the child would inherit that, and Python then installs no KeyboardInterrupt handler
     proc = subprocess.Popen([sys.executable, "-m", "rnnlib.charlm", "train", str(corpus), "--out",
                              str(tmp_path / "m.npz"), "--steps", "1000000", *TINY, *extra],
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+                            stderr=subprocess.PIPE, text=True, env=ENV,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     header = []
     for line in proc.stderr:  # the header's last line comes just before training starts
         header.append(line)
@@ -312,7 +315,12 @@ def _interrupt(tmp_path, corpus, *extra, wait_for=lambda: True):
         time.sleep(0.05)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
-    err = "".join(header) + proc.communicate(timeout=60)[1]
+    try:
+        err = "".join(header) + proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()  # the test fails, but leaves no process behind for the next ones
+        proc.communicate()
+        raise
     return proc.returncode, err
 
 

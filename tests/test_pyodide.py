@@ -13,7 +13,8 @@ import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # what cannot run in Pyodide: a browser, or tests of the browser and of this runner
-IGNORE = ["test_browser.py", "test_lite.py", "test_pyodide.py"]
+# the browser tests drive Chromium from outside; the benchmarks time native libraries (OpenBLAS, PyTorch, JAX)
+IGNORE = ["test_browser.py", "test_lite.py", "test_pyodide.py", "test_benchmarks.py"]
 
 
 def test_unit_tests_pass_under_pyodide():
