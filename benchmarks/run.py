@@ -23,6 +23,12 @@ identity output and the mean squared error):
   their rate is the ceiling of rnnlib's, and the ratio is the "share of
   matmul" (a share above 1 cannot be true and is flagged as a failed
   measurement, not stored);
+* where rnnlib's own time goes: a timed copy of loss_and_grad (parts.py),
+  checked to compute the same numbers bit for bit, reads a clock between its
+  numpy calls, taking turns with the library; the parts are grouped into
+  the matrix products, the element-wise work of each step, the passes over
+  whole arrays (copies, biases, the cost, f'(z_t), the bias gradients) and
+  the checks of the arguments;
 * peak memory against the activations that must be stored, and how time and
   memory grow with T and N;
 * the gated cells (skip with --no-gated): rnnlib.lstm against PyTorch's
@@ -61,6 +67,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # for ladder.py and peers.py, run as a script
 import ladder  # noqa: E402
+import parts  # noqa: E402
 import peers  # noqa: E402
 
 import rnnlib  # noqa: E402
@@ -347,6 +354,60 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal
     return r
 
 
+def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
+    """rnnlib's time part by part (parts.py), taking turns with rnnlib itself.
+
+    In each round: loss_and_grad, then its timed copy, each after a pause and a
+    warm-up call, each the median of ``inner`` calls (per part: the median over
+    those calls).  "not in a timed part" is rnnlib's time in the round less the
+    sum of the copy's parts: Python's own work between the numpy calls, the
+    checks of small arguments, allocations.
+    """
+    params, X, Y = problem(*shape, dtype)
+    C, grads = rnnlib.loss_and_grad(params, X, Y, g="identity")
+    C_timed, grads_timed, _ = parts.timed_loss_and_grad(params, X, Y)
+    if C_timed != C or not all(np.array_equal(a, b) for a, b in zip(grads, grads_timed)):
+        raise AssertionError("parts.timed_loss_and_grad no longer computes what rnnlib.loss_and_grad does")
+    inner = 1 if flops(*shape) > 1e10 else 3  # the large shape: a call takes a third of a second
+    rounds = {"rnnlib": [], "timed copy": [], "not in a timed part": []}
+    by_part = {part: [] for part in parts.PARTS}
+    for _ in range(repeat):
+        time.sleep(pause)
+        rnnlib.loss_and_grad(params, X, Y, g="identity")
+        calls = []
+        for _ in range(inner):
+            start = time.perf_counter()
+            rnnlib.loss_and_grad(params, X, Y, g="identity")
+            calls.append(time.perf_counter() - start)
+        ours = float(np.median(calls))
+        time.sleep(pause)
+        parts.timed_loss_and_grad(params, X, Y)
+        calls, seen = [], []
+        for _ in range(inner):
+            start = time.perf_counter()
+            seen.append(parts.timed_loss_and_grad(params, X, Y)[2])
+            calls.append(time.perf_counter() - start)
+        medians = {part: float(np.median([s[part] for s in seen])) for part in parts.PARTS}
+        for part, seconds in medians.items():
+            by_part[part].append(seconds)
+        rounds["rnnlib"].append(ours)
+        rounds["timed copy"].append(float(np.median(calls)))
+        rounds["not in a timed part"].append(ours - sum(medians.values()))
+    groups = {
+        group: float(np.median(np.sum([by_part[p] for p, g in parts.PARTS.items() if g == group], axis=0)))
+        for group in parts.GROUPS
+    }
+    return {
+        "name": name,
+        "dtype": np.dtype(dtype).name,
+        "shape": dict(zip("NTmnk", shape)),
+        "seconds": {key: float(np.median(v)) for key, v in rounds.items()},
+        "parts": {part: float(np.median(v)) for part, v in by_part.items()},
+        "groups": groups,
+        "kinds": parts.PARTS,
+    }
+
+
 def flops_gated(gates, N, T, m, n, k):
     """Multiply-adds (x2) of the matrix products in one forward + backward pass of a cell with ``gates`` parts.
 
@@ -627,6 +688,20 @@ def main(argv=None):
           " mm/np: torch.mm's time over numpy's on the stacked products)")
 
     lap("comparisons and memory")
+    print("\nwhere rnnlib's time goes, ms per call (the parts of a timed copy of loss_and_grad, by kind;"
+          " the rest: rnnlib's time less their sum)")
+    print(f"{'shape':>8} {'dtype':>8} {'rnnlib':>8} {'timed':>8}" + "".join(f" {g.split()[0].strip(',-'):>10}" for g in parts.GROUPS)
+          + f" {'the rest':>9}")
+    results["breakdown"] = []
+    for name, shape in shapes.items():
+        for dtype in (np.float64, np.float32):
+            r = measure_breakdown(name, shape, dtype, repeat)
+            results["breakdown"].append(r)
+            s = r["seconds"]
+            print(f"{name:>8} {r['dtype']:>8} {1e3 * s['rnnlib']:8.2f} {1e3 * s['timed copy']:8.2f}"
+                  + "".join(f" {1e3 * r['groups'][g]:10.2f}" for g in parts.GROUPS)
+                  + f" {1e3 * s['not in a timed part']:9.2f}")
+    lap("breakdown")
     if args.no_gated:
         print("\n--no-gated: the LSTM and GRU are not measured.")
     else:
@@ -673,8 +748,8 @@ def main(argv=None):
         print("\nfor the README:", readme_sentence(results))
     results["seconds_taken"] = time.perf_counter() - started
     results["seconds_per_part"] = {key: value for key, value in section.items() if key != "start"}
-    parts = ", ".join(f"{key} {value:.0f} s" for key, value in results["seconds_per_part"].items())
-    print(f"\n{results['seconds_taken']:.0f} s in all ({parts})")
+    took = ", ".join(f"{key} {value:.0f} s" for key, value in results["seconds_per_part"].items())
+    print(f"\n{results['seconds_taken']:.0f} s in all ({took})")
 
     out = args.out
     if out is None and not args.quick:

@@ -147,6 +147,18 @@ def streamed_gradients(params: Params, cache: ForwardCache, e: np.ndarray, rows_
     return streamed_gradients_checked(params, cache, e, rows_per_block)
 
 
+def block_steps(T: int, N: int, n: int, itemsize: int, rows_per_block: int = 1024) -> int:
+    """Steps per block of :func:`streamed_gradients`.
+
+    Enough rows for efficient products, and at most T/16 steps, unless delta
+    for all T steps takes under 256 KiB anyway (each block costs a few calls):
+    the two block-sized buffers, for delta_t and f'(z_t), then hold at most
+    T/8 steps together.
+    """
+    small = (256 * 1024) // (N * n * itemsize)
+    return max(1, min(-(-rows_per_block // (2 * N)), T, max(T // 16, small)))
+
+
 def streamed_gradients_checked(params: Params, cache: ForwardCache, e: np.ndarray, rows_per_block: int = 1024) -> Params:
     """:func:`streamed_gradients` for arguments the caller has made or checked itself."""
     T, N, n, k, m = cache.T, cache.N, params.n, params.k, params.m
@@ -157,11 +169,7 @@ def streamed_gradients_checked(params: Params, cache: ForwardCache, e: np.ndarra
     W_xh_grad = np.zeros((n, m), cache.dtype)
     W_hh_grad = np.zeros((n, n), cache.dtype)
     b_h_grad = np.zeros(n, cache.dtype)
-    # steps per block: enough rows for efficient products, and at most T/8 of
-    # them unless the whole delta is small anyway (each block costs a few calls)
-    # (two block-sized buffers, for delta_t and f'(z_t): together at most T/8 steps)
-    small = (256 * 1024) // (N * n * cache.dtype.itemsize)
-    B = max(1, min(-(-rows_per_block // (2 * N)), T, max(T // 16, small)))
+    B = block_steps(T, N, n, cache.dtype.itemsize, rows_per_block)
     buffer, fp_buffer = np.empty((2, B, N, n), cache.dtype)
     carried = np.empty((N, n), cache.dtype)
     delta_next = None  # delta_{T+1} = 0

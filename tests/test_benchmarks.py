@@ -28,7 +28,11 @@ def test_quick_run(capsys):
     out = capsys.readouterr().out
     assert "--no-torch: the PyTorch comparisons are skipped." in out
     assert "--no-jax: the JAX comparisons are skipped." in out
-    assert {"machine", "ladder", "comparisons", "memory", "growth", "verdicts", "failed_measurements"} <= set(results)
+    assert {"machine", "ladder", "comparisons", "breakdown", "memory", "growth", "verdicts",
+            "failed_measurements"} <= set(results)
+    assert [(r["name"], r["dtype"]) for r in results["breakdown"]] == [
+        (r["name"], r["dtype"]) for r in results["comparisons"]
+    ]
     assert all(r["seconds"]["rnnlib"] > 0 for r in results["comparisons"])
     for rung in results["ladder"]:
         assert set(rung["minor_faults_per_call"]) == set(rung["seconds"])
@@ -220,3 +224,46 @@ def test_update_readme_rewrites_only_the_performance_sentence(tmp_path):
     readme.write_text("# Title without the sentence\n")
     with pytest.raises(ValueError, match="expected one performance sentence"):
         run.update_readme(results, readme)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (1, 1, 1, 1, 1),
+        (1, 6, 3, 4, 3),  # one sequence
+        (3, 37, 5, 40, 2),  # T not a multiple of the block
+        (32, 50, 64, 128, 64),  # the book's shape: several blocks
+    ],
+)
+def test_the_timed_copy_computes_what_loss_and_grad_does(shape, dtype):
+    """parts.py times the library's own computation: its results are loss_and_grad's, bit for bit."""
+    run, parts = load("run"), load("parts")
+    params, X, Y = run.problem(*shape, dtype)
+    if shape[0] == 1:  # a single sequence of shape (T, m)
+        X, Y = X[0], Y[0]
+    C, grads = rnnlib.loss_and_grad(params, X, Y, g="identity")
+    C_timed, grads_timed, seconds = parts.timed_loss_and_grad(params, X, Y)
+    assert C_timed == C
+    for a, b in zip(grads, grads_timed):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert set(seconds) == set(parts.PARTS) and all(v >= 0 for v in seconds.values())
+    assert set(parts.PARTS.values()) == set(parts.GROUPS)
+
+
+def test_the_breakdown_refuses_a_timed_copy_that_drifted(monkeypatch):
+    """If parts.py stopped computing loss_and_grad's numbers, its parts would be another computation's."""
+    run = load("run")
+    real = run.parts.timed_loss_and_grad
+
+    def drifted(params, X, Y):
+        C, g, seconds = real(params, X, Y)
+        one_ulp = np.nextafter(g.b_h, np.inf)  # the smallest drift there is
+        return C, rnnlib.Params(g.W_xh, g.W_hh, g.W_hy, one_ulp, g.b_y), seconds
+
+    r = run.measure_breakdown("tiny", (2, 3, 2, 4, 2), np.float64, 1)
+    assert set(r["groups"]) == set(run.parts.GROUPS)
+    assert r["seconds"]["rnnlib"] > 0 and r["seconds"]["timed copy"] > 0
+    monkeypatch.setattr(run.parts, "timed_loss_and_grad", drifted)
+    with pytest.raises(AssertionError, match="no longer computes"):
+        run.measure_breakdown("tiny", (2, 3, 2, 4, 2), np.float64, 1)
