@@ -156,13 +156,24 @@ def spread(values) -> dict:
 
 
 def agree(reference, other, dtype, what):
+    """Raise unless two (cost, gradient) pairs agree: the cost, and each gradient array against its own scale.
+
+    The gradients are Params, LSTMParams or GRUParams; each array is compared
+    relative to its own largest entry, so that a small gradient (a bias, say)
+    cannot hide behind a large one.
+    """
     C0, g0 = reference
     C1, g1 = other
     tol = 1e-9 if dtype == np.float64 else 2e-3
-    scale = max(max(float(np.max(np.abs(a))) for a in g0), 1e-30)  # Params, LSTMParams or GRUParams
-    gap = max(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))) for a, b in zip(g0, g1)) / scale
+    gaps = {}
+    for (name, a), b in zip(g0.items(), g1):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        gaps[name] = float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(a))), 1e-30)
+    name, gap = max(gaps.items(), key=lambda kv: kv[1])
     if not (abs(C0 - C1) <= tol * max(1.0, abs(C0)) and gap <= tol):
-        raise AssertionError(f"{what} disagrees with rnnlib: cost {C1} vs {C0}, gradient gap {gap:.1e} of its scale")
+        raise AssertionError(
+            f"{what} disagrees with rnnlib: cost {C1} vs {C0}, gradient gap {gap:.1e} of the scale of {name}"
+        )
 
 
 # --- the machine ---------------------------------------------------------------------
@@ -246,6 +257,33 @@ def measure_ladder(shape, repeat, inner):
     }
 
 
+# glibc's malloc gives large freed blocks back to the kernel (as unmapped pages, or by
+# trimming the heap) above thresholds that adapt to what the process has freed so far;
+# with both raised, freed memory stays in the process and is reused without faults
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(2**28), "MALLOC_TRIM_THRESHOLD_": str(2**28)}
+
+
+def measure_ladder_keeping_memory(name, repeat, inner):
+    """The ladder at SHAPES[name] again, in a fresh process whose malloc keeps freed memory.
+
+    Returns the rung's seconds and minor faults per call there, or None if the
+    child process failed (its error is printed).  Against the ordinary run it
+    measures what the page faults cost.
+    """
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, __file__, "--ladder-json", name, str(repeat), str(inner)],
+        env={**os.environ, **KEEP_FREED_MEMORY}, capture_output=True, text=True,
+    )
+    if child.returncode != 0:
+        print(f"the ladder keeping freed memory failed:\n{child.stderr[-2000:]}")
+        return None
+    rung = json.loads(child.stdout)
+    return {"environment": KEEP_FREED_MEMORY, "seconds": rung["seconds"],
+            "minor_faults_per_call": rung["minor_faults_per_call"]}
+
+
 def rnn_products(shape, dtype, torch=None):
     """The matrix products one loss_and_grad issues, alone: (per-step function, stacked function).
 
@@ -319,6 +357,14 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal
     rounds = {key: np.array(r) for key, r in per_round(fns, repeat, inner=inner).items()}
     peers_measured = [impl for impl in ("literal", "pytorch", "jax") if impl in fns]
     products = rounds["numpy per-step products"] + rounds["numpy stacked products"]
+    # rnnlib issues products of these sizes, and more: a round in which it took
+    # less time than the products alone was disturbed (the machine's load
+    # changed within it), and is left out of every statistic of this case,
+    # unless most rounds were (then the whole measurement is flagged below)
+    disturbed = products / rounds["rnnlib"] > 1
+    if 0 < disturbed.sum() <= len(disturbed) // 2:
+        rounds = {key: v[~disturbed] for key, v in rounds.items()}
+        products = products[~disturbed]
     # each round times the implementations one right after the other, so the
     # ratio within a round is little affected by drifts in the machine's speed
     share = spread(products / rounds["rnnlib"])
@@ -336,6 +382,7 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal
             "stacked": (flops(*shape) - flops_per_step(*shape)) / np.median(rounds["numpy stacked products"]) / 1e9,
             "all": flops(*shape) / np.median(products) / 1e9,
         },
+        "disturbed_rounds": int(disturbed.sum()),
         **extra,
     }
     if with_torch:
@@ -357,11 +404,12 @@ def measure_shape(name, shape, dtype, repeat, with_torch, with_jax, with_literal
 def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
     """rnnlib's time part by part (parts.py), taking turns with rnnlib itself.
 
-    In each round: loss_and_grad, then its timed copy, each after a pause and a
-    warm-up call, each the median of ``inner`` calls (per part: the median over
-    those calls).  "not in a timed part" is rnnlib's time in the round less the
-    sum of the copy's parts: Python's own work between the numpy calls, the
-    checks of small arguments, allocations.
+    In each round: loss_and_grad, then its timed copy, then the copy's matrix
+    products alone (parts.products_alone), each after a pause and a warm-up
+    call, each the median of ``inner`` calls (per part: the median over those
+    calls).  "not in a timed part" is rnnlib's time in the round less the sum
+    of the copy's parts: Python's own work between the numpy calls,
+    allocations.
     """
     params, X, Y = problem(*shape, dtype)
     C, grads = rnnlib.loss_and_grad(params, X, Y, g="identity")
@@ -369,7 +417,8 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
     if C_timed != C or not all(np.array_equal(a, b) for a, b in zip(grads, grads_timed)):
         raise AssertionError("parts.timed_loss_and_grad no longer computes what rnnlib.loss_and_grad does")
     inner = 1 if flops(*shape) > 1e10 else 3  # the large shape: a call takes a third of a second
-    rounds = {"rnnlib": [], "timed copy": [], "not in a timed part": []}
+    products = parts.products_alone(params, X)
+    rounds = {"rnnlib": [], "timed copy": [], "not in a timed part": [], "products alone": []}
     by_part = {part: [] for part in parts.PARTS}
     for _ in range(repeat):
         time.sleep(pause)
@@ -393,6 +442,14 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
         rounds["rnnlib"].append(ours)
         rounds["timed copy"].append(float(np.median(calls)))
         rounds["not in a timed part"].append(ours - sum(medians.values()))
+        time.sleep(pause)
+        products()
+        calls = []
+        for _ in range(inner):
+            start = time.perf_counter()
+            products()
+            calls.append(time.perf_counter() - start)
+        rounds["products alone"].append(float(np.median(calls)))
     groups = {
         group: float(np.median(np.sum([by_part[p] for p, g in parts.PARTS.items() if g == group], axis=0)))
         for group in parts.GROUPS
@@ -405,6 +462,12 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
         "parts": {part: float(np.median(v)) for part, v in by_part.items()},
         "groups": groups,
         "kinds": parts.PARTS,
+        # the products as rnnlib issues them, alone, over the same products inside the timed copy, per round
+        "alone_over_in_place": spread(
+            np.array(rounds["products alone"])
+            / np.sum([by_part[p] for p, g in parts.PARTS.items() if g == "products"], axis=0)
+        ),
+        "rounds": repeat,
     }
 
 
@@ -522,16 +585,25 @@ def measure_growth(base_shape, values: dict, repeat):
 
 
 def verdicts(results):
+    """Each target against the stored measurements: met by the median, and whether every round agrees.
+
+    A case's "spread" is that of its per-round ratio (None for memory, measured
+    once); "every_round" is True when all rounds meet the target, False when
+    none does, and None when the rounds straddle the bound.
+    """
     comparisons = results["comparisons"]
 
     def cases(names, value):
         return {f"{r['name']}, {r['dtype']}": value(r) for r in comparisons if r["name"] in names}
 
-    measured = {
-        SMALL: cases(("small", "char LM"), lambda r: r["rnnlib_over"].get("jax")),
-        BOOK: cases(("book",), lambda r: r["rnnlib_over"].get("pytorch")),
-        VS_TORCH: cases(("medium", "large"), lambda r: r["rnnlib_over"].get("pytorch")),
-        SHARE: cases(("medium", "large"), lambda r: (r["share_of_matmul"] or {}).get("median")),
+    def ratio(peer):
+        return lambda r: r["rnnlib_over_spread"].get(peer)
+
+    measured = {  # key: {case: spread over the rounds, or a single value}
+        SMALL: cases(("small", "char LM"), ratio("jax")),
+        BOOK: cases(("book",), ratio("pytorch")),
+        VS_TORCH: cases(("medium", "large"), ratio("pytorch")),
+        SHARE: cases(("medium", "large"), lambda r: r["share_of_matmul"]),
         MEMORY: {
             f"{m['name']}, float64": m["peak_bytes"] / m["must_store_bytes"]
             for m in results["memory"] if m["name"] in ("medium", "large")
@@ -540,17 +612,21 @@ def verdicts(results):
     out = {}
     for key, values in measured.items():
         op, bound = TARGETS[key]
-        out[key] = {
-            "target": f"{op} {bound}",
-            "cases": {
-                case: {
-                    "value": value,
-                    # None: not measured (a peer absent, or the measurement flagged as failed)
-                    "met": None if value is None else bool(value <= bound if op == "<=" else value >= bound),
-                }
-                for case, value in values.items()
-            },
-        }
+
+        def meets(v, op=op, bound=bound):
+            return bool(v <= bound if op == "<=" else v >= bound)
+
+        out[key] = {"target": f"{op} {bound}", "cases": {}}
+        for case, measurement in values.items():
+            spread_ = measurement if isinstance(measurement, dict) else None
+            value = spread_["median"] if spread_ else measurement
+            # None: not measured (a peer absent, or the measurement flagged as failed)
+            verdict = {"value": value, "met": None if value is None else meets(value)}
+            if spread_:
+                ends = (meets(spread_["min"]), meets(spread_["max"]))
+                verdict["spread"] = {q: spread_[q] for q in ("min", "median", "max")}
+                verdict["every_round"] = ends[0] if ends[0] == ends[1] else None
+            out[key]["cases"][case] = verdict
     return out
 
 
@@ -563,6 +639,10 @@ def readme_sentence(results):
                   if r["name"] in names and peer in r["rnnlib_over"]]
         return f"{min(values):.2f} to {max(values):.2f}" if values else "not measured"
 
+    def sizes(*names):
+        shapes = {r["name"]: r["shape"] for r in results["comparisons"]}
+        return " and ".join(f"N = {shapes[name]['N']}, T = {shapes[name]['T']}" for name in names if name in shapes)
+
     libraries = info["blas_libraries"] if isinstance(info["blas_libraries"], list) else []
     threads = next((lib["num_threads"] for lib in libraries
                     if lib["user_api"] == "blas" and lib.get("version") and lib["version"] in info["numpy_blas"]), "?")
@@ -571,9 +651,12 @@ def readme_sentence(results):
         f"numpy {info['numpy']} with {info['numpy_blas']} on {threads} threads, PyTorch {info['pytorch']} with "
         f"{info.get('pytorch_blas')} on {info.get('pytorch_threads')} threads, JAX {info['jax']}), "
         f"rnnlib took {span(('medium', 'large'), 'pytorch')} "
-        f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes, "
+        f"of PyTorch's time and {span(('medium', 'large'), 'jax')} of JAX's at the medium and large shapes "
+        f"({sizes('medium', 'large')}), {span(('book',), 'pytorch')} of PyTorch's and "
+        f"{span(('book',), 'jax')} of JAX's at the shape of the book's examples ({sizes('book')}), "
         f"and {span(('small', 'char LM'), 'pytorch')} of PyTorch's and {span(('small', 'char LM'), 'jax')} "
-        f"of JAX's at the small ones (medians over {results['rounds']} rounds, float64 and float32)."
+        f"of JAX's at the small ones ({sizes('small', 'char LM')}; medians over {results['rounds']} rounds, "
+        "float64 and float32)."
     )
 
 
@@ -607,7 +690,13 @@ def main(argv=None):
         help="folder for results.json and plots (default: benchmarks/results, "
              "or benchmarks/results-incomplete without PyTorch or JAX)",
     )
+    parser.add_argument("--ladder-json", nargs=3, metavar=("SHAPE", "REPEAT", "INNER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.ladder_json:  # the child process of measure_ladder_keeping_memory
+        name, repeat, inner = args.ladder_json
+        shape = {**SHAPES, **{f"quick {k}": v for k, v in QUICK_SHAPES.items()}}[name]
+        print(json.dumps(measure_ladder(shape, int(repeat), int(inner)), default=float))
+        return None
     if args.update_readme:
         update_readme(json.loads((OUT / "results.json").read_text()))
         print("README.md's performance sentence now matches benchmarks/results/results.json")
@@ -653,6 +742,10 @@ def main(argv=None):
     ladder_shapes = (("book", 3),) if args.quick else (("book", 3), ("medium", 1))
     for name, inner in ladder_shapes:
         rung = measure_ladder(shapes[name], repeat, inner)
+        if name == "book":  # what the page faults cost: the same rungs with malloc keeping freed memory
+            rung["keeping_freed_memory"] = measure_ladder_keeping_memory(
+                f"quick {name}" if args.quick else name, repeat, inner
+            )
         results["ladder"].append(rung)
         print("ladder at N, T, m, n, k =", tuple(rung["shape"].values()))
         for impl, seconds in rung["seconds"].items():
@@ -660,6 +753,11 @@ def main(argv=None):
             print(f"  {impl:20s} {1e3 * seconds:9.2f} ms  {up['median']:6.1f}x the literal loop"
                   f" ({up['min']:.1f}-{up['max']:.1f})"
                   f"  {rung['minor_faults_per_call'][impl]:8.0f} minor faults per call")
+        kept = rung.get("keeping_freed_memory")
+        if kept:
+            print("  with malloc keeping freed memory (" + ", ".join(f"{k}={v}" for k, v in kept["environment"].items()) + "):")
+            for impl, seconds in kept["seconds"].items():
+                print(f"  {impl:20s} {1e3 * seconds:9.2f} ms  {kept['minor_faults_per_call'][impl]:8.0f} minor faults per call")
 
     lap("ladder")
     print(f"\n{'shape':>8} {'dtype':>8} {'rnnlib ms':>10} {'literal':>8} {'pytorch':>8} {'jax':>8}"
@@ -743,7 +841,12 @@ def main(argv=None):
         for case, v in verdict["cases"].items():
             said = "not measured" if v["met"] is None else ("met" if v["met"] else "missed")
             value = "-" if v["value"] is None else f"{v['value']:.2f}"
-            print(f"    {case:16s} {value:>6s}  {said}")
+            rounds = ""
+            if "spread" in v:
+                lo, hi = v["spread"]["min"], v["spread"]["max"]
+                every = {True: "in every round", False: "in no round", None: "the rounds straddle the bound"}
+                rounds = f"  [{lo:.2f}, {hi:.2f}] {every[v['every_round']]}"
+            print(f"    {case:16s} {value:>6s}  {said}{rounds}")
     if with_torch and with_jax:
         print("\nfor the README:", readme_sentence(results))
     results["seconds_taken"] = time.perf_counter() - started

@@ -34,6 +34,10 @@ def test_quick_run(capsys):
         (r["name"], r["dtype"]) for r in results["comparisons"]
     ]
     assert all(r["seconds"]["rnnlib"] > 0 for r in results["comparisons"])
+    kept = results["ladder"][0]["keeping_freed_memory"]  # the same rungs, in a process whose malloc keeps memory
+    assert set(kept["seconds"]) == set(results["ladder"][0]["seconds"]) and "MALLOC_MMAP_THRESHOLD_" in kept["environment"]
+    for r in results["breakdown"]:
+        assert r["seconds"]["products alone"] > 0 and r["alone_over_in_place"]["rounds"] == 1
     for rung in results["ladder"]:
         assert set(rung["minor_faults_per_call"]) == set(rung["seconds"])
         assert all(v >= 0 for v in rung["minor_faults_per_call"].values())
@@ -149,11 +153,41 @@ def test_a_share_of_matmul_above_one_is_flagged_not_stored(monkeypatch):
     assert r["share_of_matmul"] is None and "1.300 > 1" in r["failed"]
     verdict = run.verdicts({"comparisons": [dict(r, name="large")], "memory": []})
     assert verdict[run.SHARE]["cases"]["large, float64"] == {"value": None, "met": None}
+    assert r["disturbed_rounds"] == 2  # every round: the whole measurement is flagged, none is left out
     rounds["numpy stacked products"] = [0.2, 0.2]  # the products alone take 0.9 of rnnlib's time: a share of 0.9
     r = run.measure_shape("tiny", (2, 3, 2, 4, 2), np.float64, 2, False, False, False)
     assert r["share_of_matmul"]["median"] == pytest.approx(0.9) and "failed" not in r
     verdict = run.verdicts({"comparisons": [dict(r, name="large")], "memory": []})
-    assert verdict[run.SHARE]["cases"]["large, float64"] == {"value": pytest.approx(0.9), "met": True}
+    case = verdict[run.SHARE]["cases"]["large, float64"]
+    assert case["value"] == pytest.approx(0.9) and case["met"] and case["every_round"]
+
+
+def test_a_disturbed_round_is_left_out_of_every_ratio(monkeypatch):
+    """A round in which rnnlib outran the products it issues says the machine changed within it."""
+    run = load("run")
+    rounds = {
+        "rnnlib": [1.0, 0.5, 1.1],  # the second round: faster than the products alone
+        "numpy per-step products": [0.4, 0.4, 0.4],
+        "numpy stacked products": [0.4, 0.4, 0.4],
+        "literal": [10.0, 1.0, 11.0],
+    }
+    monkeypatch.setattr(run, "per_round", lambda fns, *a, **k: {name: rounds[name] for name in fns})
+    monkeypatch.setattr(run, "loss_and_grad_reference", lambda *a, **k: rnnlib.loss_and_grad(*a[:3], g="identity"))
+    r = run.measure_shape("tiny", (2, 3, 2, 4, 2), np.float64, 3, False, False, True)
+    assert r["disturbed_rounds"] == 1 and r["share_of_matmul"]["rounds"] == 2
+    assert r["share_of_matmul"]["max"] == pytest.approx(0.8)  # 0.8 / 0.5 = 1.6 is gone
+    assert r["rnnlib_over_spread"]["literal"]["min"] == pytest.approx(0.1)  # and so is its 0.5 / 1.0
+
+
+def test_a_verdict_says_when_the_rounds_straddle_the_bound():
+    run = load("run")
+    comparison = {"name": "book", "dtype": "float64",
+                  "rnnlib_over_spread": {"pytorch": {"min": 0.6, "median": 0.65, "max": 0.75}}}
+    case = run.verdicts({"comparisons": [comparison], "memory": []})[run.BOOK]["cases"]["book, float64"]
+    assert case["met"] is True and case["every_round"] is None  # target <= 0.7: met by the median only
+    comparison["rnnlib_over_spread"]["pytorch"]["max"] = 0.69
+    case = run.verdicts({"comparisons": [comparison], "memory": []})[run.BOOK]["cases"]["book, float64"]
+    assert case["every_round"] is True
 
 
 def test_the_rnn_products_do_the_counted_work():
@@ -201,6 +235,12 @@ def test_the_agreement_check_can_fail():
     bad = (good[0], good[1].map(lambda a: a * 1.001))
     with pytest.raises(AssertionError, match="disagrees with rnnlib"):
         run.agree(good, bad, np.float64, "a broken implementation")
+    # a wrong small gradient is caught even in float32, beside large ones
+    g = good[1]
+    large = rnnlib.Params(1e4 * g.W_xh, g.W_hh, g.W_hy, g.b_h, g.b_y)
+    wrong_b_y = rnnlib.Params(large.W_xh, g.W_hh, g.W_hy, g.b_h, 2 * g.b_y)
+    with pytest.raises(AssertionError, match="of the scale of b_y"):
+        run.agree((good[0], large), (good[0], wrong_b_y), np.float32, "a wrong bias gradient")
 
 
 def test_flop_count():
@@ -267,3 +307,36 @@ def test_the_breakdown_refuses_a_timed_copy_that_drifted(monkeypatch):
     monkeypatch.setattr(run.parts, "timed_loss_and_grad", drifted)
     with pytest.raises(AssertionError, match="no longer computes"):
         run.measure_breakdown("tiny", (2, 3, 2, 4, 2), np.float64, 1)
+
+
+@pytest.mark.parametrize("shape", [(1, 6, 3, 4, 3), (3, 37, 5, 40, 2), (32, 50, 64, 128, 64)])
+def test_the_products_alone_are_the_timed_copys_products(shape, monkeypatch):
+    """parts.products_alone issues the very products of the timed copy: the same calls on the same shapes."""
+    run, parts = load("run"), load("parts")
+    params, X, Y = run.problem(*shape, np.float64)
+
+    def recorder(calls):
+        class Recorded:  # numpy, with its two product functions writing down what they multiply
+            def __getattr__(self, name):
+                return getattr(np, name)
+
+            def dot(self, a, b, out=None):
+                calls.append(("dot", a.shape, b.shape, a.flags.c_contiguous, b.flags.c_contiguous))
+                return np.dot(a, b, out=out)
+
+            def matmul(self, a, b, out=None):
+                calls.append(("matmul", a.shape, b.shape, a.flags.c_contiguous, b.flags.c_contiguous))
+                return np.matmul(a, b, out=out)
+
+        return Recorded()
+
+    in_place, alone = [], []
+    monkeypatch.setattr(parts, "np", recorder(in_place))
+    parts.timed_loss_and_grad(params, X, Y)
+    products = parts.products_alone(params, X)  # made outside the recording's scope of interest
+    monkeypatch.setattr(parts, "np", recorder(alone))
+    products()
+    assert alone == in_place
+    N, T, m, n, k = shape
+    flop = sum(2 * a[0] * a[1] * b[1] for _, a, b, *_ in alone)
+    assert flop == 2 * N * T * (2 * n * m + 3 * n * n + 3 * k * n) - 2 * N * n * n  # no W_hh^T delta_{T+1}
