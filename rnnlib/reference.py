@@ -335,7 +335,7 @@ __all__ += ["lstm_forward_einsum", "lstm_bptt_einsum", "lstm_loss_and_grad_einsu
 
 
 def _dsigma(s):
-    """sigma'(z) from s = sigma(z)."""
+    """sigma'(a) from the gate's value s = sigma(a)."""
     return s * (1 - s)
 
 
@@ -426,10 +426,12 @@ def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
     x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
     T, n, k = len(x) - 1, p.n, p.k
     grads = {name: np.zeros_like(a) for name, a in p.items()}
-    s = {q: np.zeros((T + 2, n)) for q in ("h", "c", "f", "i", "c_tilde", "o")}  # row T + 1: zero
+    s = {q: np.zeros((T + 2, n))  # the signals by name; row T + 1: zero
+         for q in ("h", "c", "f", "i", "c_tilde", "o")}
     s["e"] = np.zeros((T + 2, k))
-    f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} multiplies delta^c_{T+1} = 0
-    gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))  # (letter in W_h*, signal)
+    f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} meets delta^c_{T+1} = 0
+    # (the letter in W_h*, W_x*, b_*; the signal's name)
+    gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))
     for t in range(T, 0, -1):
         J = g_act.jacobian(u[t])  # J[j, i] = dy_j / du_i
         s["e"][t] = np.einsum("j,ji->i", dC_dy[t], J)  # e_t = J^T dC_t/dy_t
