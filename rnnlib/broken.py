@@ -126,7 +126,7 @@ def _lstm_variant(params, X, Y, *, loss, g, forget_on_cell_path=True, tanh_prime
         D[t, :, n : 2 * n] = dc[t] * c_tilde * i_t * (1 - i_t)
         D[t, :, 2 * n : 3 * n] = dc[t] * i_t * (1 - c_tilde**2)
     grads = _lstm.gradients(cache, _lstm.LSTMSignals(e, dh, dc, D, cache))
-    if not h_prev:  # BUG: dC/dW_ha = sum_t delta^a_t h_t^T, the state the gates produced, not the one they read
+    if not h_prev:  # BUG: dC/dW_hq = sum_t delta^q_t h_t^T, the state the gates produced, not the one they read
         dW_h = D[1:].reshape(-1, 4 * n).T @ h[1:].reshape(-1, n)
         fixed = {f"W_h{a}": dW_h[j * n : (j + 1) * n] for j, a in enumerate(_lstm.GATES)}
         grads = _lstm.LSTMParams(**{name: fixed.get(name, a) for name, a in grads.items()})
@@ -144,7 +144,7 @@ def lstm_no_tanh_prime(params, X, Y, *, loss="mse", g="softmax"):
 
 
 def lstm_h_t_for_h_prev(params, X, Y, *, loss="mse", g="softmax"):
-    """dC/dW_ha = sum_t delta^a_t h_t^T (should be h_{t-1}), for every gate a."""
+    """dC/dW_hq = sum_t delta^q_t h_t^T (should be h_{t-1}), for every layer q."""
     return _lstm_variant(params, X, Y, loss=loss, g=g, h_prev=False)
 
 

@@ -251,3 +251,33 @@ def recurrence(W_hh_T, f, z, h):
         dot(h_prev, W_hh_T, out=W_h)  # W_hh h_{t-1}
         add(z_t, W_h, out=z_t)  # (forward-z)
         f(z_t, out=h_t)  # (forward-h): h_t = f(z_t)
+
+
+def readout_cache(params, H, g: str, cell: str) -> ForwardCache:
+    """The output layer alone, o_t = W_hy h_t + b_y and y_t = g(o_t), on given states H.
+
+    The shared body of :func:`rnnlib.lstm.readout` and :func:`rnnlib.gru.readout`
+    (``params`` is any parameter class with ``W_hy``, ``b_y``, ``n``, ``k`` and
+    ``dtype``, checked by the caller).  H is (T, n) or (N, T, n), holding
+    h_1, ..., h_T; the result is a :class:`ForwardCache` whose ``x`` has no
+    columns (the output layer reads h only) and whose row 0 of h, the h_0
+    that was not given, is NaN.
+    """
+    g_act = output_activation(g)
+    H = as_float_array("H", H, dtype=params.dtype)
+    if H.ndim not in (2, 3) or H.shape[-1] != params.n or min(H.shape) < 1:
+        raise ValueError(
+            f"H: expected shape (T, n) for one sequence or (N, T, n) for a batch, with n = {params.n} and "
+            f"N, T >= 1, got {_shape_str(H.shape)}"
+        )
+    check_finite("H", H)
+    batched = H.ndim == 3
+    N, T, n = (H if batched else H[None]).shape
+    k, dtype = params.k, H.dtype
+    x, h, o, y = empty_buffers(dtype, (T, N, 0), (T + 1, N, n), (T + 1, N, k), (T + 1, N, k))
+    h[0] = o[0] = y[0] = np.nan  # no h_0 was given, and there is no o_0, y_0
+    h[1:] = np.swapaxes(H, 0, 1) if batched else H[:, None, :]
+    np.matmul(h[1:].reshape(T * N, n), params.W_hy.astype(dtype, copy=False).T, out=o[1:].reshape(T * N, k))
+    o[1:] += params.b_y.astype(dtype, copy=False)
+    g_act(o[1:], out=y[1:])
+    return ForwardCache(x, None, h, o, y, cell, g, batched)

@@ -13,10 +13,11 @@ into Deep Learning.  PyTorch's ``nn.GRU`` puts the reset gate after the
 product, r_t * (W_hn h_{t-1} + b_hn): a different function.
 
 The gate letter z is Cho et al.'s; the RNN's pre-activation z_t of the notes
-has no single counterpart here.  The pre-activations of the three parts are
-called a^z_t, a^r_t, a^h_t, and the error signals
-delta^z_t = dC/da^z_t, delta^r_t = dC/da^r_t, delta^h~_t = dC/da^h_t (the
-candidate's; delta^h_t is the state's, dC/dh_t).
+has no single counterpart here.  As in :mod:`rnnlib.lstm`, the pre-activation
+of part q (q = z, r, h~) is written a^q_t: a^z_t = W_xz x_t + W_hz h_{t-1} + b_z,
+a^r_t likewise, a^h~_t = W_xh x_t + W_hh (r_t * h_{t-1}) + b_h; the error
+signals are delta^q_t = dC/da^q_t (delta^h~_t is the candidate's; delta^h_t
+is the state's, dC/dh_t).
 
 Backward pass, for t = T, ..., 1, with delta^h_t = dC/dh_t the signal of the
 state (a total derivative) and nothing sent back from step T+1::
@@ -62,6 +63,8 @@ __all__ = [
     "backward",
     "gradients",
     "loss_and_grad",
+    "loss_grad_and_state",
+    "readout",
 ]
 
 #: the fields of GRUParams, in the order of vec
@@ -343,6 +346,12 @@ class GRUCache:
     o = property(lambda self: self.user_layout(self.o_tm[1:]))
     y = property(lambda self: self.user_layout(self.y_tm[1:]))
 
+    def output_layer(self) -> ForwardCache:
+        """The output layer seen as an RNN forward pass, for :mod:`rnnlib.losses`, as :meth:`rnnlib.lstm.LSTMCache.output_layer`."""
+        from .forward_pass import ForwardCache
+
+        return ForwardCache(self.x_tm, None, self.h_tm, self.o_tm, self.y_tm, "gru", self.g, self.batched)
+
     def __repr__(self) -> str:
         batch = f"N={self.N}, " if self.batched else ""
         n, k = self.h_tm.shape[2], self.y_tm.shape[2]
@@ -489,7 +498,7 @@ class GRUSignals:
         delta^h_t = dC/dh_t, the total derivative through every later step;
         row 0 is dC/dh_0.
     delta_z, delta_r, delta_h_tilde : ndarrays of shape (T, n) or (N, T, n)
-        dC/da^z_t, dC/da^r_t, dC/da^h_t: the signals at the pre-activations
+        dC/da^z_t, dC/da^r_t, dC/da^h~_t: the signals at the pre-activations
         of the update gate, the reset gate and the candidate.
     """
 
@@ -505,6 +514,11 @@ class GRUSignals:
     delta_z = property(lambda self: self._part(0))
     delta_r = property(lambda self: self._part(1))
     delta_h_tilde = property(lambda self: self._part(2))
+
+    @property
+    def delta_h0(self) -> np.ndarray:
+        """dC/dh_0, shape (n,) or (N, n): row 0 of ``delta_h``, named as :attr:`rnnlib.lstm.LSTMSignals.delta_h0`."""
+        return self._cache.user_layout(self.delta_h_tm[:1])[..., 0, :]
 
 
 def _backward_tm(params: GRUParams, cache: GRUCache, e: np.ndarray) -> GRUSignals:
@@ -649,3 +663,67 @@ def loss_and_grad(params: GRUParams, X, Y, *, loss: str = "mse", g: str = "softm
     cache = forward(params, X, g=g, h0=h0)
     C, e = cost_and_error_tm(cache, Y, loss)  # e_t carries the 1/N of the batch average
     return C, gradients(cache, _backward_tm(params, cache, e))
+
+
+# --- the same jobs as rnnlib.lstm: a chunk of a long sequence, the output layer alone ---
+
+
+def loss_grad_and_state(params: GRUParams, X, Y, *, loss: str = "mse", g: str = "softmax", h0=None):
+    """:func:`loss_and_grad`, and also the last state h_T.
+
+    For training on a long sequence cut into chunks: pass the returned state
+    as ``h0`` of the next chunk (truncated BPTT with a carried state), as
+    :func:`rnnlib.backprop.loss_grad_and_state` does for the RNN and
+    :func:`rnnlib.lstm.loss_grad_and_state` for the LSTM.
+
+    Parameters
+    ----------
+    params, X, Y, loss, g, h0
+        As for :func:`loss_and_grad`.
+
+    Returns
+    -------
+    C : float
+    grads : GRUParams
+    h_T : ndarray of shape (n,) or (N, n)
+        The state after the last step, a copy (not a view of the cache).
+    """
+    check_gru_params(params)
+    check_loss(loss, g)
+    cache = forward(params, X, g=g, h0=h0)
+    h_T = cache.h[..., -1, :].copy()
+    C, e = cost_and_error_tm(cache, Y, loss)
+    return C, gradients(cache, _backward_tm(params, cache, e)), h_T
+
+
+def readout(params: GRUParams, H, *, g: str = "softmax") -> ForwardCache:
+    """The output layer alone on given hidden states: o_t = W_hy h_t + b_y, y_t = g(o_t).
+
+    For a cost as a function of a state: the output of step t depends on
+    h_t only, so ``rnnlib.cost(readout(params, h_t[None]), Y[t - 1 : t])`` is
+    C_t, whatever h_t is.
+
+    Parameters
+    ----------
+    params : GRUParams
+        Only W_hy (k, n) and b_y (k,) are used.
+    H : array_like of shape (T, n) or (N, T, n)
+        Hidden states h_1, ..., h_T.
+    g : {"softmax", "identity", "sigmoid", "tanh"}
+
+    Returns
+    -------
+    rnnlib.ForwardCache
+        ``o`` and ``y`` (..., T, k), as in :meth:`GRUCache.output_layer`, for
+        :func:`rnnlib.cost`, :func:`rnnlib.per_step_cost` and
+        :func:`rnnlib.output_error`; ``h`` (..., T+1, n) is H under a NaN row
+        for the h_0 not given, ``x`` has no columns.
+
+    Notes
+    -----
+    The output layer of eq. (gru-cell); the same function as :func:`rnnlib.lstm.readout`.
+    """
+    from .forward_pass import readout_cache
+
+    check_gru_params(params)
+    return readout_cache(params, H, g, "gru")

@@ -20,7 +20,7 @@ The cost and the output error e_t = dC/du_t are those of
 
 Backward pass, for t = T, ..., 1, with every signal of step T + 1 zero::
 
-    delta^h_t = W_hy^T e_t + sum_{a in f,i,c,o} W_ha^T delta^a_{t+1}   (lstm-dh)
+    delta^h_t = W_hy^T e_t + sum_{q in f,i,c~,o} W_hq^T delta^q_{t+1}  (lstm-dh)
     delta^c_t = delta^h_t * o_t * (1 - tanh^2 c_t) + delta^c_{t+1} * f_{t+1}
                                                                       (lstm-dc)
     delta^o_t = delta^h_t * tanh(c_t) * o_t (1 - o_t)                   (lstm-do)
@@ -29,9 +29,11 @@ Backward pass, for t = T, ..., 1, with every signal of step T + 1 zero::
     delta^c~_t = delta^c_t * i_t * (1 - c~_t^2)                         (lstm-dcand)
 
 where delta^h_t = dC/dh_t and delta^c_t = dC/dc_t are the signals of the
-two states and delta^a_t that of gate a's pre-activation; then
-dC/dW_xa = sum_t delta^a_t x_t^T, dC/dW_ha = sum_t delta^a_t h_{t-1}^T and
-dC/db_a = sum_t delta^a_t.
+two states and delta^q_t = dC/da^q_t that of the pre-activation
+a^q_t = W_xq x_t + W_hq h_{t-1} + b_q of layer q (q = f, i, c~, o; the
+candidate's weights are W_xc, W_hc, b_c); then
+dC/dW_xq = sum_t delta^q_t x_t^T, dC/dW_hq = sum_t delta^q_t h_{t-1}^T and
+dC/db_q = sum_t delta^q_t.
 
 Layout, as in :mod:`rnnlib.forward_pass`: rows are sequences, arrays are
 time-major inside with row t holding time t.  The four gates are stacked
@@ -74,6 +76,8 @@ __all__ = [
     "gradients",
     "loss_and_grad",
     "loss_grad_and_state",
+    "cost",
+    "readout",
 ]
 
 #: the fields of LSTMParams, in the order of vec
@@ -539,7 +543,7 @@ class LSTMSignals:
         dC/dh_t and dC/dc_t: the signals of the two states, each the total
         over every path from the state to the cost.
     delta_f, delta_i, delta_c_tilde, delta_o : ndarrays of shape (T, n) or (N, T, n)
-        dC/dz^a_t for the pre-activation z^a_t of each gate a.
+        dC/da^q_t for the pre-activation a^q_t of each layer q.
 
     Notes
     -----
@@ -548,9 +552,9 @@ class LSTMSignals:
     the order f, i, c~, o.
     """
 
-    def __init__(self, e_tm, delta_h_tm, delta_c_tm, delta_tm, cache: LSTMCache):
+    def __init__(self, e_tm, delta_h_tm, delta_c_tm, delta_tm, cache: LSTMCache, W_h=None):
         self.e_tm, self.delta_h_tm, self.delta_c_tm, self.delta_tm = e_tm, delta_h_tm, delta_c_tm, delta_tm
-        self._cache = cache
+        self._cache, self._W_h = cache, W_h  # W_h: the stacked (4n, n) recurrent weights, for delta_h0
 
     def _gate(self, a):
         n = self.delta_h_tm.shape[2]
@@ -564,6 +568,23 @@ class LSTMSignals:
     delta_i = property(lambda self: self._gate("i"))
     delta_c_tilde = property(lambda self: self._gate("c"))
     delta_o = property(lambda self: self._gate("o"))
+
+    @property
+    def delta_h0(self) -> np.ndarray:
+        """dC/dh_0, shape (n,) or (N, n): sum_q W_hq^T delta^q_1, eq. (lstm-dh) without an output term.
+
+        ``delta_h`` has no row for time 0 (its row 0 is delta^h_1); this is
+        the signal of the initial state, as ``delta_h[0]`` is for the GRU.
+        """
+        if self._W_h is None:
+            raise AttributeError("delta_h0: these signals were not computed by rnnlib.lstm.backward")
+        return self._cache.user_layout((self.delta_tm[1] @ self._W_h)[None])[..., 0, :]
+
+    @property
+    def delta_c0(self) -> np.ndarray:
+        """dC/dc_0, shape (n,) or (N, n): delta^c_1 * f_1, the cell path into step 1."""
+        n = self.delta_h_tm.shape[2]
+        return self._cache.user_layout((self.delta_c_tm[1] * self._cache.gates_tm[1, :, :n])[None])[..., 0, :]
 
 
 def _check_cache(params: LSTMParams, cache) -> LSTMCache:
@@ -594,7 +615,7 @@ def _backward_tm(params: LSTMParams, cache: LSTMCache, e: np.ndarray) -> LSTMSig
     for t in range(T, 0, -1):
         f_t, i_t, c_tilde, o_t = (A[t, :, j * n : (j + 1) * n] for j in range(4))
         if t < T:  # delta_{T+1} = 0: nothing flows back into the last step
-            dh[t] += D[t + 1] @ W_h  # (lstm-dh): + sum_a W_ha^T delta^a_{t+1}
+            dh[t] += D[t + 1] @ W_h  # (lstm-dh): + sum_q W_hq^T delta^q_{t+1}
         tanh_c = np.tanh(c[t])
         dc[t] = dh[t] * o_t * (1 - tanh_c**2)  # (lstm-dc): through h_t, ...
         if t < T:
@@ -603,7 +624,7 @@ def _backward_tm(params: LSTMParams, cache: LSTMCache, e: np.ndarray) -> LSTMSig
         D[t, :, :n] = dc[t] * c[t - 1] * f_t * (1 - f_t)  # (lstm-df)
         D[t, :, n : 2 * n] = dc[t] * c_tilde * i_t * (1 - i_t)  # (lstm-di)
         D[t, :, 2 * n : 3 * n] = dc[t] * i_t * (1 - c_tilde**2)  # (lstm-dcand)
-    return LSTMSignals(e, dh, dc, D, cache)
+    return LSTMSignals(e, dh, dc, D, cache, W_h=W_h)
 
 
 def _user_to_tm(cache: LSTMCache, name: str, a) -> np.ndarray:
@@ -640,7 +661,7 @@ def backward(params: LSTMParams, cache: LSTMCache, dC_dy=None, *, e=None) -> LST
     Notes
     -----
     e_t = J_g(u_t)^T dC/dy_t;
-    delta^h_t = W_hy^T e_t + sum_a W_ha^T delta^a_{t+1};
+    delta^h_t = W_hy^T e_t + sum_q W_hq^T delta^q_{t+1};
     delta^c_t = delta^h_t * o_t * (1 - tanh^2 c_t) + delta^c_{t+1} * f_{t+1};
     delta^o_t = delta^h_t * tanh(c_t) * o_t (1 - o_t);
     delta^f_t = delta^c_t * c_{t-1} * f_t (1 - f_t);
@@ -667,15 +688,15 @@ def gradients(cache: LSTMCache, signals: LSTMSignals) -> LSTMParams:
     Returns
     -------
     LSTMParams
-        dC/dW_xa (n, m), dC/dW_ha (n, n), dC/db_a (n,) for each gate a, and
+        dC/dW_xq (n, m), dC/dW_hq (n, n), dC/db_q (n,) for each layer q, and
         dC/dW_hy (k, n), dC/db_y (k,).
 
     Notes
     -----
     Sums over t = 1, ..., T and over the sequences of the batch::
 
-        dC/dW_xa = sum_t delta^a_t x_t^T,  dC/dW_ha = sum_t delta^a_t h_{t-1}^T,
-        dC/db_a = sum_t delta^a_t,  dC/dW_hy = sum_t e_t h_t^T,  dC/db_y = sum_t e_t.
+        dC/dW_xq = sum_t delta^q_t x_t^T,  dC/dW_hq = sum_t delta^q_t h_{t-1}^T,
+        dC/db_q = sum_t delta^q_t,  dC/dW_hy = sum_t e_t h_t^T,  dC/db_y = sum_t e_t.
 
     The four gates' blocks are one stacked product each.
     """
@@ -686,10 +707,10 @@ def gradients(cache: LSTMCache, signals: LSTMSignals) -> LSTMParams:
         )
     T, x, h = cache.T, cache.x_tm, cache.h_tm
     n, m, k = h.shape[2], x.shape[2], signals.e_tm.shape[2]
-    D = signals.delta_tm[1:].reshape(-1, 4 * n)  # rows: the four gates' delta_t^(i) for every (t, i)
+    D = signals.delta_tm[1:].reshape(-1, 4 * n)  # rows: the four layers' delta^q_t of every (t, sequence)
     E = signals.e_tm[1:].reshape(-1, k)
-    dW_x = D.T @ x.reshape(-1, m)  # (4n, m): sum_t delta^a_t x_t^T, every gate
-    dW_h = D.T @ h[0:T].reshape(-1, n)  # (4n, n): sum_t delta^a_t h_{t-1}^T
+    dW_x = D.T @ x.reshape(-1, m)  # (4n, m): sum_t delta^q_t x_t^T, every layer
+    dW_h = D.T @ h[0:T].reshape(-1, n)  # (4n, n): sum_t delta^q_t h_{t-1}^T
     db = D.sum(axis=0)
     grads = {}
     for j, a in enumerate(GATES):
@@ -767,3 +788,66 @@ def loss_grad_and_state(params: LSTMParams, X, Y, *, loss: str = "mse", g: str =
     h_T, c_T = cache.h[..., -1, :].copy(), cache.c[..., -1, :].copy()
     C, e = cost_and_error_tm(cache.output_layer(), Y, loss)
     return C, gradients(cache, _backward_tm(params, cache, e)), h_T, c_T
+
+
+# --- the same jobs as rnnlib.gru: the cost of a forward pass, the output layer alone ---
+
+
+def cost(cache: LSTMCache, Y, *, loss: str = "mse") -> float:
+    """The cost C = (1/N) sum_i sum_{t=1}^T C_t^(i) of a forward pass, exactly as :func:`rnnlib.cost`.
+
+    Parameters
+    ----------
+    cache : LSTMCache
+        From :func:`forward`.
+    Y : array_like of shape (T, k) or (N, T, k)
+        Desired outputs (y-hat in the notes), shaped like ``cache.y``.
+    loss : {"mse", "cross_entropy"}
+        ``"cross_entropy"`` needs the forward pass's g to be softmax.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    The same number as ``rnnlib.cost(cache.output_layer(), Y, loss=loss)``
+    and as :func:`rnnlib.gru.cost` for a GRU's forward pass.
+    """
+    from .losses import cost as _rnn_cost
+
+    return _rnn_cost(_check_cache(None, cache).output_layer(), Y, loss=loss)
+
+
+def readout(params: LSTMParams, H, *, g: str = "softmax") -> ForwardCache:
+    """The output layer alone on given hidden states: u_t = W_hy h_t + b_y, y_t = g(u_t).
+
+    For a cost as a function of a state: the output of step t depends on
+    h_t only, so ``rnnlib.cost(readout(params, h_t[None]), Y[t - 1 : t])`` is
+    C_t, whatever h_t is.
+
+    Parameters
+    ----------
+    params : LSTMParams
+        Only W_hy (k, n) and b_y (k,) are used.
+    H : array_like of shape (T, n) or (N, T, n)
+        Hidden states h_1, ..., h_T.
+    g : {"softmax", "identity", "sigmoid", "tanh"}
+
+    Returns
+    -------
+    rnnlib.ForwardCache
+        Its ``o`` (..., T, k) is u_t and its ``y`` (..., T, k) is y_t, as in
+        :meth:`LSTMCache.output_layer`, so that :func:`rnnlib.cost`,
+        :func:`rnnlib.per_step_cost` and :func:`rnnlib.output_error` take it;
+        ``h`` (..., T+1, n) is H under a NaN row for the h_0 not given, ``x``
+        has no columns.
+
+    Notes
+    -----
+    Eq. (lstm-y); the same function as :func:`rnnlib.gru.readout`.
+    """
+    from .forward_pass import readout_cache
+
+    _check_params(params)
+    return readout_cache(params, H, g, "lstm")

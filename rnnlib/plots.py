@@ -366,10 +366,10 @@ def draw_lstm_cell(ax):
     xh = 7.2
     wire([(xh, top), (xh, top - 0.45)], cell, arrow=False)
     ax.plot([xh], [top], "o", color=cell, ms=4, zorder=3)
-    _node(ax, (xh, mid + 0.85), "tanh", cell, r=0.3)
-    wire([(xh, top - 0.45), (xh, mid + 1.15)], cell)
+    _node(ax, (xh, mid + 0.85), "tanh", cell, r=0.34)
+    wire([(xh, top - 0.45), (xh, mid + 1.19)], cell)
     _node(ax, (xh, mid), r"$\times$", gate)
-    wire([(xh, mid + 0.55), (xh, mid + 0.26)], cell)
+    wire([(xh, mid + 0.51), (xh, mid + 0.26)], cell)
     wire([(xo + 0.31, mid), (xh - 0.26, mid)], gate)
     wire([(xh + 0.26, mid), (9.0, mid)], COLORS["h"])
     ax.text(9.1, mid, r"$\mathbf{h}_{t}$", ha="left", va="center", fontsize=13)
@@ -425,6 +425,11 @@ def draw_gru_cell(ax):
     line([(6.78, top), (8.9, top)], green, lw=2.6)
     label((0.0, top + 0.35), r"$\mathbf{h}_{t-1}$", green)
     label((8.95, top), r"$\mathbf{h}_t$", green, va="center")
+    # h_t up to the output layer, as in draw_lstm_cell
+    line([(8.2, top), (8.2, top + 1.0)], green)
+    ax.plot([8.2], [top], "o", color=green, ms=4, zorder=3)
+    ax.text(8.2, top + 1.1, r"$\mathbf{y}_t = g(W_{hy}\mathbf{h}_t + \mathbf{b}_y)$", ha="center", va="bottom",
+            fontsize=11)
     node((4.0, top), r"$\odot$", green)
     node((6.5, top), r"$+$", green)
 
@@ -455,8 +460,8 @@ def draw_gru_cell(ax):
         label((x, 0.5), what, blue, ha="center", va="center")
     line([(7.6, 1.7), (7.6, 3.0), (7.0, 3.0)], blue)
     label((7.6, 1.45), r"$\mathbf{x}_t$", blue, ha="center", va="center")
-    ax.set_xlim(-0.2, 9.6)
-    ax.set_ylim(0.1, 5.7)
+    ax.set_xlim(-0.2, 9.8)
+    ax.set_ylim(0.1, 6.7)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

@@ -335,7 +335,7 @@ __all__ += ["lstm_forward_einsum", "lstm_bptt_einsum", "lstm_loss_and_grad_einsu
 
 
 def _dsigma(s):
-    """sigma'(z) from s = sigma(z)."""
+    """sigma'(a) from the gate's value s = sigma(a)."""
     return s * (1 - s)
 
 
@@ -366,7 +366,7 @@ def lstm_forward_einsum(params, x, g="softmax"):
     c, h = np.zeros((T + 1, n)), np.zeros((T + 1, n))  # c_0 = h_0 = 0
     u, y = np.full((T + 1, k), np.nan), np.full((T + 1, k), np.nan)
 
-    def pre(W_x, W_h, b, t):  # z_i = w_ij h_j^(t-1) + w_il x_l^(t) + b_i
+    def pre(W_x, W_h, b, t):  # a^q_i = w_ij h_j^(t-1) + w_il x_l^(t) + b_i
         return (np.einsum("ij,j->i", W_h, h[t - 1])
                 + np.einsum("il,l->i", W_x, x[t]) + b)
 
@@ -415,10 +415,10 @@ def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
     Notes
     -----
     e_i^(t) = (dC_t/dy_j) J_ji;
-    dh_i^(t) = w_ji^(hy) e_j^(t) + sum over the gates a of w_ji^(ha) delta^a_j^(t+1);
+    dh_i^(t) = w_ji^(hy) e_j^(t) + sum over the layers q of w_ji^(hq) delta^q_j^(t+1);
     dc_i^(t) = dh_i^(t) o_i^(t) tanh'(c_i^(t)) + dc_i^(t+1) f_i^(t+1);
     then each gate's delta (element by element) and
-    dC/dw_ij^(ha) = sum_t delta^a_i^(t) h_j^(t-1), dC/dw_il^(xa) = sum_t delta^a_i^(t) x_l^(t).
+    dC/dw_ij^(hq) = sum_t delta^q_i^(t) h_j^(t-1), dC/dw_il^(xq) = sum_t delta^q_i^(t) x_l^(t).
     """
     p = params
     g_act = output_activation(g)
@@ -426,16 +426,18 @@ def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
     x, dC_dy = time_indexed(x), time_indexed(dC_dy)  # row t is time t
     T, n, k = len(x) - 1, p.n, p.k
     grads = {name: np.zeros_like(a) for name, a in p.items()}
-    s = {a: np.zeros((T + 2, n)) for a in ("h", "c", "f", "i", "c_tilde", "o")}  # row T + 1: zero
+    s = {q: np.zeros((T + 2, n))  # the signals by name; row T + 1: zero
+         for q in ("h", "c", "f", "i", "c_tilde", "o")}
     s["e"] = np.zeros((T + 2, k))
-    f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} multiplies delta^c_{T+1} = 0
-    gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))  # (letter in W_h*, signal)
+    f = np.vstack([f, np.zeros((1, n))])  # f_{T+1} meets delta^c_{T+1} = 0
+    # (the letter in W_h*, W_x*, b_*; the signal's name)
+    gates = (("f", "f"), ("i", "i"), ("c", "c_tilde"), ("o", "o"))
     for t in range(T, 0, -1):
         J = g_act.jacobian(u[t])  # J[j, i] = dy_j / du_i
         s["e"][t] = np.einsum("j,ji->i", dC_dy[t], J)  # e_t = J^T dC_t/dy_t
         s["h"][t] = np.einsum("ji,j->i", p.W_hy, s["e"][t]) + sum(  # (lstm-dh)
-            np.einsum("ji,j->i", getattr(p, f"W_h{a}"), s[d][t + 1])
-            for a, d in gates
+            np.einsum("ji,j->i", getattr(p, f"W_h{q}"), s[d][t + 1])
+            for q, d in gates
         )
         s["c"][t] = (  # (lstm-dc): through h_t, and along the cell path
             s["h"][t] * o[t] * (1 - np.tanh(c[t]) ** 2) + s["c"][t + 1] * f[t + 1]
@@ -444,10 +446,10 @@ def lstm_bptt_einsum(params, x, states, dC_dy, g="softmax"):
         s["f"][t] = s["c"][t] * c[t - 1] * _dsigma(f[t])  # (lstm-df)
         s["i"][t] = s["c"][t] * c_tilde[t] * _dsigma(i[t])  # (lstm-di)
         s["c_tilde"][t] = s["c"][t] * i[t] * (1 - c_tilde[t] ** 2)  # (lstm-dcand)
-        for a, d in gates:
-            grads[f"W_x{a}"] += np.einsum("i,l->il", s[d][t], x[t])
-            grads[f"W_h{a}"] += np.einsum("i,j->ij", s[d][t], h[t - 1])
-            grads[f"b_{a}"] += s[d][t]
+        for q, d in gates:
+            grads[f"W_x{q}"] += np.einsum("i,l->il", s[d][t], x[t])
+            grads[f"W_h{q}"] += np.einsum("i,j->ij", s[d][t], h[t - 1])
+            grads[f"b_{q}"] += s[d][t]
         grads["W_hy"] += np.einsum("i,j->ij", s["e"][t], h[t])
         grads["b_y"] += s["e"][t]
     for a in s.values():
@@ -576,7 +578,7 @@ def gru_bptt_einsum(params, x, forward, dC_dy, g="softmax"):
     grads : rnnlib.gru.GRUParams
     signals : dict of ndarrays with T + 1 rows, row t is time t
         ``e``, ``delta_h`` (dC/dh_t; row 0 is dC/dh_0), ``delta_z``,
-        ``delta_r``, ``delta_h_tilde`` (dC/da^h_t, the candidate's).
+        ``delta_r``, ``delta_h_tilde`` (dC/da^h~_t, the candidate's).
 
     Notes
     -----

@@ -411,3 +411,78 @@ def test_draw_gru_cell():
         assert labels.count(r"$\sigma$") == 2 and labels.count(r"$\odot$") == 3  # two gates, three products
     finally:
         plt.close(fig)
+
+
+# --- the interface shared with rnnlib.lstm: output_layer, readout, loss_grad_and_state, delta_h0 ---
+
+
+@pytest.mark.parametrize("g, loss", COMBOS)
+def test_output_layer_is_the_rnns_view_of_the_cache(g, loss, rng):
+    params, X, Y = problem(rng, 2, 4, 3, 3, 2, loss=loss)
+    cache = gru.forward(params, X, g=g)
+    out = cache.output_layer()
+    assert rnnlib.cost(out, Y, loss=loss) == gru.cost(cache, Y, loss=loss)
+    e = rnnlib.output_error(out, Y, loss=loss)
+    C, grads = gru.loss_and_grad(params, X, Y, loss=loss, g=g)
+    np.testing.assert_allclose(gru.vec(gru.gradients(cache, gru.backward(params, cache, e=e))), gru.vec(grads),
+                               rtol=1e-13, atol=1e-15)
+    # the check can fail: another cache's output layer gives another cost
+    assert rnnlib.cost(gru.forward(params, X[::-1], g=g).output_layer(), Y, loss=loss) != C
+
+
+def test_readout_gives_each_steps_cost_from_its_state(rng):
+    params, X, Y = problem(rng, 2, 5, 3, 4, 2)
+    cache = gru.forward(params, X, g="tanh")
+    per_step = rnnlib.per_step_cost(cache.output_layer(), Y)
+    whole = gru.readout(params, cache.h[:, 1:], g="tanh")
+    np.testing.assert_array_equal(whole.o, cache.o)
+    for t in range(1, 6):
+        C_t = rnnlib.cost(gru.readout(params, cache.h[1, t][None], g="tanh"), Y[1, t - 1 : t])
+        assert np.isclose(C_t, per_step[1, t - 1], rtol=1e-14, atol=0)
+        wrong = rnnlib.cost(gru.readout(params, cache.h[1, t - 1][None], g="tanh"), Y[1, t - 1 : t])
+        assert not np.isclose(wrong, per_step[1, t - 1], rtol=1e-6)  # the check can fail
+
+
+def test_loss_grad_and_state_carries_the_state_over_chunks(rng):
+    params, X, Y = problem(rng, 2, 6, 3, 4, 2)
+    C, grads, h_T = gru.loss_grad_and_state(params, X, Y, g="identity")
+    C_ref, grads_ref = gru.loss_and_grad(params, X, Y, g="identity")
+    assert C == C_ref and np.array_equal(gru.vec(grads), gru.vec(grads_ref))
+    np.testing.assert_array_equal(h_T, gru.forward(params, X, g="identity").h[:, -1])
+    C_1, _, h_4 = gru.loss_grad_and_state(params, X[:, :4], Y[:, :4], g="identity")
+    C_2, _, h_6 = gru.loss_grad_and_state(params, X[:, 4:], Y[:, 4:], g="identity", h0=h_4)
+    assert np.isclose(C_1 + C_2, C, rtol=1e-14)
+    np.testing.assert_allclose(h_6, h_T, rtol=1e-14, atol=1e-15)
+    # the check can fail: the second chunk started from 0 instead of h_4 costs something else
+    C_2_cold = gru.loss_grad_and_state(params, X[:, 4:], Y[:, 4:], g="identity")[0]
+    assert not np.isclose(C_1 + C_2_cold, C, rtol=1e-6)
+    h_T[...] = 7.0  # a copy, not a view of anything the library keeps
+    assert not np.any(gru.loss_grad_and_state(params, X, Y, g="identity")[2] == 7.0)
+
+
+def test_delta_h0_is_dC_dh0(rng):
+    params, X, Y = problem(rng, 1, 4, 2, 3, 2, batched=False)
+    h0 = 0.5 * rng.normal(size=3)
+    signals = gru.backward(params, gru.forward(params, X, h0=h0), e=rng.normal(size=(4, 2)))
+    np.testing.assert_array_equal(signals.delta_h0, signals.delta_h[0])
+    cache = gru.forward(params, X, h0=h0)
+    signals = gru.backward(params, cache, gru_dC_dy(cache, Y))
+    numeric = rnnlib.numerical_derivative(lambda v: gru.cost(gru.forward(params, X, h0=v), Y), h0)
+    np.testing.assert_allclose(signals.delta_h0, numeric, rtol=1e-8, atol=1e-11)
+    assert not np.allclose(signals.delta_h[1], numeric, rtol=1e-3)  # the check can fail: row 1 is step 1
+    batch = gru.backward(params, gru.forward(params, X[None], h0=h0[None]), gru_dC_dy(cache, Y)[None])
+    assert batch.delta_h0.shape == (1, 3)
+
+
+def test_readout_and_loss_grad_and_state_refuse_bad_input_by_name(rng):
+    params, X, Y = problem(rng, 2, 3, 3, 4, 2)
+    with pytest.raises(ValueError, match=r"^H: expected shape"):
+        gru.readout(params, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="^H: .*finite"):
+        gru.readout(params, np.full((2, 3, 4), np.inf))
+    with pytest.raises(ValueError, match="^g: "):
+        gru.readout(params, np.zeros((3, 4)), g="relu")
+    with pytest.raises(ValueError, match="^h0: "):
+        gru.loss_grad_and_state(params, X, Y, h0=np.zeros(4))
+    with pytest.raises(ValueError, match="^Y: "):
+        gru.loss_grad_and_state(params, X, Y[:, :2])

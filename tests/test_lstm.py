@@ -379,3 +379,70 @@ def test_draw_lstm_cell_draws_the_cell_path_and_four_gates():
             assert label in texts, label
     finally:
         plt.close(fig)
+
+
+# --- the interface shared with rnnlib.gru: cost, readout, output_layer, delta_h0 ---
+
+
+@pytest.mark.parametrize("g, loss", COMBOS)
+def test_cost_is_the_cost_of_loss_and_grad(g, loss, rng):
+    params, X, Y = make_problem(rng, 2, 4, 3, 3, 2)
+    cache = lstm.forward(params, X, g=g)
+    C = lstm.cost(cache, Y, loss=loss)
+    assert C == rnnlib.cost(cache.output_layer(), Y, loss=loss)
+    # loss_and_grad sums the squares in another order: equal to round-off
+    assert np.isclose(C, lstm.loss_and_grad(params, X, Y, loss=loss, g=g)[0], rtol=1e-14, atol=0)
+    # the check can fail: the cost of other targets is another number
+    assert lstm.cost(cache, Y[:, ::-1], loss=loss) != C
+
+
+def test_readout_gives_each_steps_cost_from_its_state(rng):
+    params, X, Y = make_problem(rng, 2, 5, 3, 4, 2)
+    cache = lstm.forward(params, X, g="sigmoid")
+    per_step = rnnlib.per_step_cost(cache.output_layer(), Y)  # (N, T)
+    whole = lstm.readout(params, cache.h[:, 1:], g="sigmoid")
+    np.testing.assert_array_equal(whole.o, cache.u)
+    np.testing.assert_allclose(whole.y, cache.y, rtol=1e-15, atol=0)
+    for t in range(1, 6):
+        one = lstm.readout(params, cache.h[0, t][None], g="sigmoid")  # one sequence, one step
+        C_t = rnnlib.cost(one, Y[0, t - 1 : t])
+        assert np.isclose(C_t, per_step[0, t - 1], rtol=1e-14, atol=0)
+        # the check can fail: the state one step earlier gives another cost
+        wrong = rnnlib.cost(lstm.readout(params, cache.h[0, t - 1][None], g="sigmoid"), Y[0, t - 1 : t])
+        assert not np.isclose(wrong, per_step[0, t - 1], rtol=1e-6)
+
+
+def test_delta_h0_and_delta_c0_are_the_initial_states_signals(rng):
+    params, X, Y = make_problem(rng, 1, 4, 2, 3, 2)
+    X, Y = X[0], Y[0]  # one sequence
+    h0, c0 = 0.5 * rng.normal(size=3), 0.5 * rng.normal(size=3)
+    cache = lstm.forward(params, X, h0=h0, c0=c0)
+    signals = lstm.backward(params, cache, e=rnnlib.output_error(cache.output_layer(), Y))
+    dC_dh0 = rnnlib.numerical_derivative(lambda v: lstm.cost(lstm.forward(params, X, h0=v, c0=c0), Y), h0, eps=EPS)
+    dC_dc0 = rnnlib.numerical_derivative(lambda v: lstm.cost(lstm.forward(params, X, h0=h0, c0=v), Y), c0, eps=EPS)
+    np.testing.assert_allclose(signals.delta_h0, dC_dh0, rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(signals.delta_c0, dC_dc0, rtol=1e-8, atol=1e-11)
+    # the trap they avoid: row 0 of delta_h and delta_c is step 1, not step 0
+    assert not np.allclose(signals.delta_h[0], dC_dh0, rtol=1e-3)
+    assert not np.allclose(signals.delta_c[0], dC_dc0, rtol=1e-3)
+    batch = lstm.backward(params, lstm.forward(params, X[None], h0=h0[None], c0=c0[None]), e=signals.e[None])
+    np.testing.assert_allclose(batch.delta_h0, signals.delta_h0[None], rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(batch.delta_c0, signals.delta_c0[None], rtol=1e-14, atol=1e-16)
+
+
+def test_cost_and_readout_refuse_bad_input_by_name(rng):
+    params, X, Y = make_problem(rng, 2, 3, 3, 4, 2)
+    cache = lstm.forward(params, X)
+    with pytest.raises(TypeError, match="^cache: expected the LSTMCache"):
+        lstm.cost(rnnlib.forward(rnnlib.init_params(3, 4, 2, rng=rng), X), Y)
+    with pytest.raises(ValueError, match="^Y: "):
+        lstm.cost(cache, Y[:, :2])
+    with pytest.raises(ValueError, match="loss"):
+        lstm.cost(cache, Y, loss="hinge")
+    with pytest.raises(ValueError, match=r"^H: expected shape \(T, n\).*got \(3, 3\)"):
+        lstm.readout(params, X[0])
+    with pytest.raises(ValueError, match="^H: .*finite"):
+        lstm.readout(params, np.full((3, 4), np.nan))
+    with pytest.raises(TypeError, match="^params: "):
+        lstm.readout(gru_like := rnnlib.init_params(3, 4, 2, rng=rng), np.zeros((3, 4)))
+    del gru_like
