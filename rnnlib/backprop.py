@@ -100,11 +100,14 @@ def delta_recursion(W_hh, fprime, h, D, t0: int, t1: int, delta_next, fp=None):
     each step then issues three numpy calls into buffers made once (row views
     are taken before the loop too).
     """
-    fp = fprime(h[t0 : t1 + 1], out=fp)  # f'(z_t) for t = t0, ..., t1, from h_t = f(z_t)
+    # f'(z_t) for t = t0, ..., t1, from h_t = f(z_t)
+    fp = fprime(h[t0 : t1 + 1], out=fp)
     W_delta = np.empty_like(D[0])  # W_hh^T delta_{t+1}, rewritten at each step
-    dot, add, multiply = np.dot, np.add, np.multiply  # np.dot: as matmul, with less call overhead
-    for delta_t, fp_t in zip(list(D)[::-1], list(fp)[::-1]):  # t = t1, t1 - 1, ..., t0
-        if delta_next is not None:  # delta_{T+1} = 0: nothing flows back into the last step
+    # np.dot: the same BLAS product as matmul, with less call overhead
+    dot, add, multiply = np.dot, np.add, np.multiply
+    # t = t1, t1 - 1, ..., t0
+    for delta_t, fp_t in zip(list(D)[::-1], list(fp)[::-1]):
+        if delta_next is not None:  # delta_{T+1} = 0: nothing flows back
             dot(delta_next, W_hh, out=W_delta)  # W_hh^T delta_{t+1}
             add(delta_t, W_delta, out=delta_t)
         multiply(delta_t, fp_t, out=delta_t)  # * f'(z_t)

@@ -244,8 +244,9 @@ def recurrence(W_hh_T, f, z, h):
     product, the sum and the activation.  Row views are taken before the
     loop: indexing an array costs about as much as a small product here.
     """
-    W_h = np.empty_like(h[0])  # W_hh h_{t-1} for every sequence, rewritten at each step
-    dot, add = np.dot, np.add  # np.dot: the same BLAS product as matmul, with less call overhead
+    W_h = np.empty_like(h[0])  # W_hh h_{t-1}, rewritten at each step
+    # np.dot: the same BLAS product as matmul, with less call overhead
+    dot, add = np.dot, np.add
     h_rows = list(h)
     for h_prev, z_t, h_t in zip(h_rows, list(z[1:]), h_rows[1:]):
         dot(h_prev, W_hh_T, out=W_h)  # W_hh h_{t-1}
