@@ -7,6 +7,12 @@ The notes collect the parameters into one vector
 where vec reads a matrix row by row (w_11, w_12, ..., w_nm).  Gradient descent
 (``v' = v - alpha * grad C``) and the gradient check both work on this vector;
 everything else works on the named matrices of :class:`Params`.
+
+What a set of parameters does besides holding its arrays (checking them,
+its sizes m, n, k, iteration, map, vec and unvec) is written once, in
+``_ParamSet``, for the RNN's :class:`Params` and for the gated cells'
+:class:`rnnlib.lstm.LSTMParams` and :class:`rnnlib.gru.GRUParams`; this
+module imports neither of those.
 """
 
 from __future__ import annotations
