@@ -23,6 +23,7 @@ __all__ = [
     "check_int",
     "check_callable",
     "check_float_dtype",
+    "check_param_set",
     "check_params",
     "check_like_params",
     "check_any_params",
@@ -161,17 +162,26 @@ def check_float_dtype(name: str, dtype) -> np.dtype:
     return dt
 
 
-def check_params(params, name: str = "params", *, finite: bool = True):
-    """Raise unless ``params`` is a Params (holding only finite numbers, if ``finite``)."""
-    from .params import Params  # params.py imports this module
+def check_param_set(params, name: str, kind: type, expected: str, *, finite: bool = True):
+    """Raise unless ``params`` is a ``kind`` (holding only finite numbers, if ``finite``).
 
-    if not isinstance(params, Params):
+    ``expected`` names the class (or classes) in the message, as the user
+    would write it: "rnnlib.Params", say.
+    """
+    if not isinstance(params, kind):
         what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
-        raise TypeError(f"{name}: expected rnnlib.Params, got {what}")
+        raise TypeError(f"{name}: expected {expected}, got {what}")
     if finite:
         for part, a in params.items():
             check_finite(f"{name}.{part}", a)
     return params
+
+
+def check_params(params, name: str = "params", *, finite: bool = True):
+    """Raise unless ``params`` is a Params (holding only finite numbers, if ``finite``)."""
+    from .params import Params  # params.py imports this module
+
+    return Params._check(params, name, finite=finite)
 
 
 def check_any_params(params, name: str = "params", *, finite: bool = True):
@@ -182,18 +192,10 @@ def check_any_params(params, name: str = "params", *, finite: bool = True):
     optimisers and the clipping functions accept, since they act on each
     array alone.  Holding only finite numbers, if ``finite``.
     """
-    from .gru import GRUParams  # these modules import this one
-    from .lstm import LSTMParams
-    from .params import Params
+    from .params import _ParamSet  # the three classes' common base; params.py imports this module
 
-    kinds = (Params, LSTMParams, GRUParams)
-    if not isinstance(params, kinds):
-        what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
-        raise TypeError(f"{name}: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams, got {what}")
-    if finite:
-        for part, a in params.items():
-            check_finite(f"{name}.{part}", a)
-    return params
+    expected = "rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams"
+    return check_param_set(params, name, _ParamSet, expected, finite=finite)
 
 
 def check_like_params(name: str, other, params, *, finite: bool = True):

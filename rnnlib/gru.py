@@ -45,10 +45,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, as_rng, check_callable, check_finite, check_float_dtype, check_int
+from ._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int
 from .activations import _sigmoid, output_activation
 from .forward_pass import empty_buffers
 from .losses import check_loss, cost_and_error_tm, per_step_cost_tm, target_tm
+from .params import _ParamSet
 
 __all__ = [
     "GRUParams",
@@ -78,8 +79,8 @@ SHAPES = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class GRUParams:
+@dataclass(frozen=True, eq=False, repr=False)
+class GRUParams(_ParamSet):
     """Weights and biases of a GRU (or the gradient of a cost with respect to them).
 
     Parameters
@@ -114,81 +115,10 @@ class GRUParams:
     W_hy: np.ndarray
     b_y: np.ndarray
 
-    def __post_init__(self):
-        arrays = {name: as_float_array(name, getattr(self, name)) for name in NAMES}
-        dtype = np.result_type(*arrays.values())
-        for name, a in arrays.items():
-            if a.dtype != dtype:
-                raise ValueError(f"{name}: expected dtype {dtype} like the other parameters, got {a.dtype}")
-            object.__setattr__(self, name, a)
-        for name, a in arrays.items():
-            ndim = SHAPES[name].count(",") + (0 if SHAPES[name].endswith(",)") else 1)
-            if a.ndim != ndim:
-                raise ValueError(
-                    f"{name}: expected a {ndim}-D array of shape {SHAPES[name]}, got shape {_shape_str(a.shape)}"
-                )
-        n, m = arrays["W_xz"].shape
-        k = arrays["W_hy"].shape[0]
-        sizes = {"n": n, "m": m, "k": k}
-        for name, a in arrays.items():
-            expected = tuple(sizes[s] for s in SHAPES[name].strip("(,)").split(", "))
-            if a.shape != expected:
-                raise ValueError(
-                    f"{name}: expected shape {SHAPES[name]} = {_shape_str(expected)} "
-                    f"(n = {n} and m = {m} from W_xz, k = {k} from W_hy), got {_shape_str(a.shape)}"
-                )
-        if min(n, m, k) < 1:
-            raise ValueError(f"W_xz, W_hy: expected m, n, k >= 1, got m = {m}, n = {n}, k = {k}")
-
-    @property
-    def m(self) -> int:
-        """Number of inputs."""
-        return self.W_xz.shape[1]
-
-    @property
-    def n(self) -> int:
-        """Number of hidden units."""
-        return self.W_xz.shape[0]
-
-    @property
-    def k(self) -> int:
-        """Number of outputs."""
-        return self.W_hy.shape[0]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.W_xz.dtype
-
-    def __iter__(self):
-        """The arrays in the order W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hy, b_y."""
-        return (getattr(self, name) for name in NAMES)
-
-    def items(self):
-        """(name, array) pairs in the order of :func:`vec`."""
-        return ((name, getattr(self, name)) for name in NAMES)
-
-    def map(self, fn, *others: "GRUParams") -> "GRUParams":
-        """Apply ``fn`` to corresponding arrays of ``self`` and ``others``."""
-        check_callable("fn", fn)
-        for other in others:
-            check_gru_params(other, "others", finite=False)
-            if (other.m, other.n, other.k) != (self.m, self.n, self.k):
-                raise ValueError(
-                    f"others: expected GRUParams with (m, n, k) = {(self.m, self.n, self.k)}, "
-                    f"got {(other.m, other.n, other.k)}"
-                )
-        return GRUParams(*(fn(*arrays) for arrays in zip(self, *others)))
-
-    def copy(self) -> "GRUParams":
-        return self.map(np.copy)
-
-    def astype(self, dtype) -> "GRUParams":
-        """The parameters in another floating dtype."""
-        dtype = check_float_dtype("dtype", dtype)
-        return self.map(lambda a: a.astype(dtype))
-
-    def __repr__(self) -> str:
-        return f"GRUParams(m={self.m}, n={self.n}, k={self.k}, dtype={self.dtype})"
+    _names = NAMES
+    _shapes = SHAPES
+    _size = "3 (n*m + n*n + n) + k*n + k"
+    _public = "rnnlib.gru.GRUParams"
 
 
 assert tuple(f.name for f in fields(GRUParams)) == NAMES
@@ -196,13 +126,7 @@ assert tuple(f.name for f in fields(GRUParams)) == NAMES
 
 def check_gru_params(params, name: str = "params", *, finite: bool = True) -> GRUParams:
     """Raise unless ``params`` is a GRUParams (holding only finite numbers, if ``finite``)."""
-    if not isinstance(params, GRUParams):
-        what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
-        raise TypeError(f"{name}: expected rnnlib.gru.GRUParams, got {what}")
-    if finite:
-        for part, a in params.items():
-            check_finite(f"{name}.{part}", a)
-    return params
+    return GRUParams._check(params, name, finite=finite)
 
 
 def num_params(m: int, n: int, k: int) -> int:
@@ -263,8 +187,7 @@ def vec(params: GRUParams) -> np.ndarray:
         ``[vec(W_xz); vec(W_hz); b_z; vec(W_xr); vec(W_hr); b_r; vec(W_xh);
         vec(W_hh); b_h; vec(W_hy); b_y]``, each matrix read row by row.
     """
-    check_gru_params(params, finite=False)
-    return np.concatenate([a.reshape(-1) for a in params])
+    return GRUParams._vec(params)
 
 
 def unvec(v, m: int, n: int, k: int) -> GRUParams:
@@ -280,23 +203,7 @@ def unvec(v, m: int, n: int, k: int) -> GRUParams:
     GRUParams
         Holding copies, so changing ``v`` later does not change them.
     """
-    m, n, k = (check_int(name, val) for name, val in (("m", m), ("n", n), ("k", k)))
-    v = as_float_array("v", v)
-    size = num_params(m, n, k)
-    if v.shape != (size,):
-        raise ValueError(
-            f"v: expected shape (3 (n*m + n*n + n) + k*n + k,) = ({size},) for m = {m}, n = {n}, k = {k}, "
-            f"got {_shape_str(v.shape)}"
-        )
-    check_finite("v", v)
-    sizes = {"n": n, "m": m, "k": k}
-    parts, start = [], 0
-    for name in NAMES:
-        shape = tuple(sizes[s] for s in SHAPES[name].strip("(,)").split(", "))
-        size = int(np.prod(shape))
-        parts.append(v[start : start + size].reshape(shape).copy())
-        start += size
-    return GRUParams(*parts)
+    return GRUParams._unvec(v, m, n, k)
 
 
 # --- forward pass ------------------------------------------------------------------

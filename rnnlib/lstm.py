@@ -53,7 +53,6 @@ from ._checks import (
     _shape_str,
     as_float_array,
     as_rng,
-    check_callable,
     check_finite,
     check_float_dtype,
     check_int,
@@ -61,6 +60,7 @@ from ._checks import (
 from .activations import output_activation
 from .forward_pass import ForwardCache
 from .losses import check_loss, cost_and_error_tm
+from .params import _ParamSet
 
 __all__ = [
     "NAMES",
@@ -91,16 +91,18 @@ NAMES = (
 GATES = ("f", "i", "c", "o")  # the order of the stacked gate blocks
 
 
-def _labels(name: str) -> str:
-    if name == "W_hy":
-        return "(k, n)"
-    if name == "b_y":
-        return "(k,)"
-    return {"W_x": "(n, m)", "W_h": "(n, n)", "b_": "(n,)"}[name[:3] if name[0] == "W" else "b_"]
+#: symbolic shape of each field
+SHAPES = {
+    "W_xf": "(n, m)", "W_hf": "(n, n)", "b_f": "(n,)",
+    "W_xi": "(n, m)", "W_hi": "(n, n)", "b_i": "(n,)",
+    "W_xc": "(n, m)", "W_hc": "(n, n)", "b_c": "(n,)",
+    "W_xo": "(n, m)", "W_ho": "(n, n)", "b_o": "(n,)",
+    "W_hy": "(k, n)", "b_y": "(k,)",
+}  # fmt: skip
 
 
-@dataclass(frozen=True, eq=False)
-class LSTMParams:
+@dataclass(frozen=True, eq=False, repr=False)
+class LSTMParams(_ParamSet):
     """Weights and biases of an LSTM with the RNN's output layer (or a gradient).
 
     Parameters
@@ -140,96 +142,19 @@ class LSTMParams:
     W_hy: np.ndarray
     b_y: np.ndarray
 
-    def __post_init__(self):
-        arrays = {name: as_float_array(name, getattr(self, name)) for name in NAMES}
-        dtype = np.result_type(*arrays.values())
-        for name, a in arrays.items():
-            if a.dtype != dtype:
-                raise ValueError(f"{name}: expected dtype {dtype} like the other parameters, got {a.dtype}")
-            object.__setattr__(self, name, a)
-        for name, a in arrays.items():
-            ndim = 1 if name.startswith("b") else 2
-            if a.ndim != ndim:
-                raise ValueError(
-                    f"{name}: expected a {ndim}-D array of shape {_labels(name)}, got shape {_shape_str(a.shape)}"
-                )
-        n, m = arrays["W_xf"].shape
-        k = arrays["W_hy"].shape[0]
-        sizes = {"(n, m)": (n, m), "(n, n)": (n, n), "(n,)": (n,), "(k, n)": (k, n), "(k,)": (k,)}
-        for name, a in arrays.items():
-            expected = sizes[_labels(name)]
-            if a.shape != expected:
-                raise ValueError(
-                    f"{name}: expected shape {_labels(name)} = {_shape_str(expected)} "
-                    f"(n = {n} and m = {m} from W_xf, k = {k} from W_hy), got {_shape_str(a.shape)}"
-                )
-        if min(n, m, k) < 1:
-            raise ValueError(f"W_xf, W_hy: expected m, n, k >= 1, got m = {m}, n = {n}, k = {k}")
+    _names = NAMES
+    _shapes = SHAPES
+    _size = "4 (n*m + n*n + n) + k*n + k"
+    _public = "rnnlib.lstm.LSTMParams"
 
-    # --- sizes, in the notes' letters -------------------------------------------
-    @property
-    def m(self) -> int:
-        """Number of inputs."""
-        return self.W_xf.shape[1]
-
-    @property
-    def n(self) -> int:
-        """Number of hidden units (and of cell units)."""
-        return self.W_xf.shape[0]
-
-    @property
-    def k(self) -> int:
-        """Number of outputs."""
-        return self.W_hy.shape[0]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.W_xf.dtype
-
-    # --- treating the fourteen arrays as one object ------------------------------
-    def __iter__(self):
-        """The arrays in the order of :data:`NAMES`."""
-        return (getattr(self, name) for name in NAMES)
-
-    def items(self):
-        """(name, array) pairs in the order of :data:`NAMES`."""
-        return ((name, getattr(self, name)) for name in NAMES)
-
-    def map(self, fn, *others: "LSTMParams") -> "LSTMParams":
-        """Apply ``fn`` to corresponding arrays, field by field."""
-        check_callable("fn", fn)
-        for other in others:
-            _check_params(other, "others", finite=False)
-            if (other.m, other.n, other.k) != (self.m, self.n, self.k):
-                raise ValueError(
-                    f"others: expected LSTMParams with (m, n, k) = {(self.m, self.n, self.k)}, "
-                    f"got {(other.m, other.n, other.k)}"
-                )
-        return LSTMParams(*(fn(*arrays) for arrays in zip(self, *others)))
-
-    def copy(self) -> "LSTMParams":
-        return self.map(np.copy)
-
-    def astype(self, dtype) -> "LSTMParams":
-        """The parameters in another floating dtype."""
-        dtype = check_float_dtype("dtype", dtype)
-        return self.map(lambda a: a.astype(dtype))
-
-    def __repr__(self) -> str:
-        return f"LSTMParams(m={self.m}, n={self.n}, k={self.k}, dtype={self.dtype})"
+    n = property(_ParamSet.n.fget, doc="Number of hidden units (and of cell units).")
 
 
 assert tuple(f.name for f in fields(LSTMParams)) == NAMES
 
 
 def _check_params(params, name: str = "params", *, finite: bool = True) -> LSTMParams:
-    if not isinstance(params, LSTMParams):
-        what = f"the class {params.__name__}" if isinstance(params, type) else type(params).__name__
-        raise TypeError(f"{name}: expected rnnlib.lstm.LSTMParams, got {what}")
-    if finite:
-        for part, a in params.items():
-            check_finite(f"{name}.{part}", a)
-    return params
+    return LSTMParams._check(params, name, finite=finite)
 
 
 def _stacked(params: LSTMParams, dtype):
@@ -303,8 +228,7 @@ def vec(params: LSTMParams) -> np.ndarray:
         The fields in the order of :data:`NAMES` (W_xf, W_hf, b_f, W_xi, ...,
         W_hy, b_y), each matrix read row by row.
     """
-    _check_params(params, finite=False)
-    return np.concatenate([a.reshape(-1) for a in params])
+    return LSTMParams._vec(params)
 
 
 def unvec(v, m: int, n: int, k: int) -> LSTMParams:
@@ -320,23 +244,7 @@ def unvec(v, m: int, n: int, k: int) -> LSTMParams:
     LSTMParams
         Holding copies, so changing ``v`` later does not change them.
     """
-    m, n, k = (check_int(name, val) for name, val in (("m", m), ("n", n), ("k", k)))
-    v = as_float_array("v", v)
-    size = num_params(m, n, k)
-    if v.shape != (size,):
-        raise ValueError(
-            f"v: expected shape (4 (n*m + n*n + n) + k*n + k,) = ({size},) for m = {m}, n = {n}, k = {k}, "
-            f"got {_shape_str(v.shape)}"
-        )
-    check_finite("v", v)
-    shapes = {"(n, m)": (n, m), "(n, n)": (n, n), "(n,)": (n,), "(k, n)": (k, n), "(k,)": (k,)}
-    parts, start = [], 0
-    for name in NAMES:
-        shape = shapes[_labels(name)]
-        size = int(np.prod(shape))
-        parts.append(v[start : start + size].reshape(shape).copy())
-        start += size
-    return LSTMParams(*parts)
+    return LSTMParams._unvec(v, m, n, k)
 
 
 # --- the forward pass -----------------------------------------------------------------

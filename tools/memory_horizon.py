@@ -24,14 +24,11 @@ do not depend on ``--jobs``.  ``--check`` takes a few seconds.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
 import math
 import pathlib
 import sys
-import time
 
+import gridrun  # tools/gridrun.py: the parallel runs, --check and the command line
 from rnnlib import horizon
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -77,94 +74,32 @@ def grid() -> dict:
     }
 
 
-def _job(job):
+def _cell(job) -> list:
     """The records of one cell of the grid, every seed."""
     if job[0] == "recall":
-        return job, [recall_record(job[1], job[2], s) for s in SEEDS]
-    return job, [adding_record(job[1], s) for s in SEEDS]
+        return [recall_record(job[1], job[2], s) for s in SEEDS]
+    return [adding_record(job[1], s) for s in SEEDS]
 
 
 def compute(progress=None, jobs: int = 1) -> dict:
     """The whole grid, as the JSON file holds it, computed by ``jobs`` processes."""
     cells = [("adding", T) for T in ADDING_T[::-1]] + [("recall", i, d) for d in DELAYS[::-1] for i in INITS]
-    done = {}
-    if jobs > 1:
-        import multiprocessing
-
-        with multiprocessing.Pool(jobs) as pool:
-            for job, records in pool.imap_unordered(_job, cells):
-                done[job] = records
-                if progress:
-                    progress(" ".join(map(str, job)))
-    else:
-        for cell in cells:
-            done[cell] = _job(cell)[1]
-            if progress:
-                progress(" ".join(map(str, cell)))
+    done, _ = gridrun.run(_cell, cells, jobs=jobs, progress=progress)
     recall = {init: {str(d): done["recall", init, d] for d in DELAYS} for init in INITS}
     adding = {str(T): done["adding", T] for T in ADDING_T}
-    return {
-        "grid": grid(),
-        "recall_setup": dataclasses.asdict(horizon.RecallSetup()),
-        "adding_setup": dataclasses.asdict(horizon.AddingSetup()),
-        "recall": recall,
-        "adding": adding,
-    }
-
-
-def recompute_subset() -> dict:
-    """The records of :data:`SUBSET`, keyed as in the file."""
-    out = {}
-    for init, d, seed in SUBSET["recall"]:
-        out[("recall", init, str(d), seed)] = recall_record(init, d, seed)
-    for T, seed in SUBSET["adding"]:
-        out[("adding", str(T), seed)] = adding_record(T, seed)
-    return out
-
-
-def differences(stored: dict, subset: dict) -> list:
-    """Where the file ``stored`` disagrees with the code: setups and recomputed records."""
-    problems = [] if stored["grid"] == grid() else [f"grid: file {stored['grid']} != code {grid()}"]
-    for key, setup in (("recall_setup", horizon.RecallSetup()), ("adding_setup", horizon.AddingSetup())):
-        if stored[key] != dataclasses.asdict(setup):
-            problems.append(f"{key}: file {stored[key]} != code {dataclasses.asdict(setup)}")
-    seeds = stored["grid"]["seeds"]
-    for key, got in subset.items():
-        *where, seed = key
-        want = stored
-        for part in where:
-            want = want[part]
-        want = want[seeds.index(seed)]
-        if got != want:
-            problems.append(f"{' '.join(where)} seed {seed}: computed {got}, stored {want}")
-    return problems
+    return {"grid": grid(), **gridrun.setups(), "recall": recall, "adding": adding}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=pathlib.Path, default=OUT, help="where to write the results")
-    parser.add_argument("--jobs", type=int, default=1, help="processes to share the grid among")
-    parser.add_argument(
-        "--check", type=pathlib.Path, nargs="+", metavar="PATH", help="recompute a subset and compare with each file"
+    return gridrun.main(
+        argv,
+        description=__doc__.splitlines()[0],
+        out=OUT,
+        compute=compute,
+        grid=grid(),
+        subset=SUBSET,
+        records={"recall": recall_record, "adding": adding_record},
     )
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    if args.check:
-        subset, failed = recompute_subset(), False
-        for path in args.check:
-            problems = differences(json.loads(path.read_text()), subset)
-            print("\n".join(f"{path}: {p}" for p in problems) or f"{path}: the subset agrees exactly")
-            failed = failed or bool(problems)
-        return 1 if failed else 0
-
-    def progress(what):
-        print(f"{time.perf_counter() - start:7.1f} s  {what}", flush=True)
-
-    results = compute(progress, jobs=args.jobs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
-    return 0
 
 
 if __name__ == "__main__":

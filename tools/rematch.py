@@ -20,15 +20,11 @@ recall runs); ``--check`` about ten seconds.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
 import pathlib
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
 
-from rnnlib import horizon, rematch
+import gridrun  # tools/gridrun.py: the parallel runs, --check and the command line
+from rnnlib import rematch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "book" / "data" / "rematch.json"
@@ -66,11 +62,9 @@ def grid() -> dict:
     }
 
 
-def _run(job):
+def _run(job) -> dict:
     kind, cell, size, seed = job
-    start = time.process_time()
-    record = (recall_record if kind == "recall" else adding_record)(cell, size, seed)
-    return job, record, time.process_time() - start
+    return (recall_record if kind == "recall" else adding_record)(cell, size, seed)
 
 
 def compute(jobs: int = 1, progress=None) -> dict:
@@ -79,18 +73,12 @@ def compute(jobs: int = 1, progress=None) -> dict:
     work += [("adding", c, T, s) for c in CELLS for T in ADDING_T for s in SEEDS]
     cost = {"rnn": 1, "gru": 4, "lstm": 4}
     work.sort(key=lambda j: -cost[j[1]] * (j[2] + 5))  # the longest first, for an even load
-    done, cpu = {}, 0.0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for job, record, seconds in pool.map(_run, work):
-            done[job], cpu = record, cpu + seconds
-            if progress:
-                progress(f"{job[0]} {job[1]} {job[2]} seed {job[3]} ({len(done)}/{len(work)})")
+    done, cpu = gridrun.run(_run, work, jobs=jobs, progress=progress, describe=lambda j: "{} {} {} seed {}".format(*j))
     recall = {c: {str(d): [done["recall", c, d, s] for s in SEEDS] for d in DELAYS} for c in CELLS}
     adding = {c: {str(T): [done["adding", c, T, s] for s in SEEDS] for T in ADDING_T} for c in CELLS}
     return {
         "grid": grid(),
-        "recall_setup": dataclasses.asdict(horizon.RecallSetup()),
-        "adding_setup": dataclasses.asdict(horizon.AddingSetup()),
+        **gridrun.setups(),
         "num_params": {
             "recall": {c: rematch.num_params(c, 4, 32, 5) for c in CELLS},
             "adding": {c: rematch.num_params(c, 2, 32, 1) for c in CELLS},
@@ -101,61 +89,16 @@ def compute(jobs: int = 1, progress=None) -> dict:
     }
 
 
-def recompute_subset() -> dict:
-    """The records of :data:`SUBSET`, keyed as in the file."""
-    out = {}
-    for cell, d, seed in SUBSET["recall"]:
-        out[("recall", cell, str(d), seed)] = recall_record(cell, d, seed)
-    for cell, T, seed in SUBSET["adding"]:
-        out[("adding", cell, str(T), seed)] = adding_record(cell, T, seed)
-    return out
-
-
-def differences(stored: dict, subset: dict) -> list:
-    """Where the file ``stored`` disagrees with the code: grid, setups and recomputed records."""
-    problems = [] if stored["grid"] == grid() else [f"grid: file {stored['grid']} != code {grid()}"]
-    for key, setup in (("recall_setup", horizon.RecallSetup()), ("adding_setup", horizon.AddingSetup())):
-        if stored[key] != dataclasses.asdict(setup):
-            problems.append(f"{key}: file {stored[key]} != code {dataclasses.asdict(setup)}")
-    seeds = stored["grid"]["seeds"]
-    for key, got in subset.items():
-        *where, seed = key
-        want = stored
-        for part in where:
-            want = want[part]
-        want = want[seeds.index(seed)]
-        if got != want:
-            problems.append(f"{' '.join(where)} seed {seed}: computed {got}, stored {want}")
-    return problems
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=pathlib.Path, default=OUT, help="where to write the results")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument(
-        "--check", type=pathlib.Path, nargs="+", metavar="PATH", help="recompute a subset and compare with each file"
+    return gridrun.main(
+        argv,
+        description=__doc__.splitlines()[0],
+        out=OUT,
+        compute=compute,
+        grid=grid(),
+        subset=SUBSET,
+        records={"recall": recall_record, "adding": adding_record},
     )
-    args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs: expected a positive integer, got {args.jobs}")
-    start = time.perf_counter()
-    if args.check:
-        subset, failed = recompute_subset(), False
-        for path in args.check:
-            problems = differences(json.loads(path.read_text()), subset)
-            print("\n".join(f"{path}: {p}" for p in problems) or f"{path}: the subset agrees exactly")
-            failed = failed or bool(problems)
-        return 1 if failed else 0
-
-    def progress(what):
-        print(f"{time.perf_counter() - start:7.1f} s  {what}", flush=True)
-
-    results = compute(args.jobs, progress)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s ({results['cpu_seconds']} s CPU)")
-    return 0
 
 
 if __name__ == "__main__":
