@@ -666,7 +666,7 @@ def update_readme(results, readme=OUT.parents[1] / "README.md"):
     import textwrap
 
     text = readme.read_text()
-    pattern = r"On the machine recorded in `benchmarks/results/results\.json`.*?run the script to measure yours\."
+    pattern = r"On\s+the\s+machine\s+recorded\s+in\s+`benchmarks/results/results\.json`.*?run\s+the\s+script\s+to\s+measure\s+yours\."
     sentence = readme_sentence(results) + " Those ratios hold for that machine; run the script to measure yours."
     new, count = re.subn(pattern, lambda _: textwrap.fill(sentence, 79, break_on_hyphens=False), text, flags=re.S)
     if count != 1:

@@ -261,6 +261,11 @@ def test_update_readme_rewrites_only_the_performance_sentence(tmp_path):
     text = readme.read_text()
     assert text.startswith("# Title\n\n") and text.endswith("measure yours.\n\n## Next\n")
     assert " ".join(run.readme_sentence(results).split()) in " ".join(text.split())
+    # a sentence wrapped anywhere, even inside its closing words, is found again
+    before = text
+    readme.write_text(text.replace("run the script", "run\nthe script"))
+    run.update_readme(results, readme)
+    assert readme.read_text() == before
     readme.write_text("# Title without the sentence\n")
     with pytest.raises(ValueError, match="expected one performance sentence"):
         run.update_readme(results, readme)
