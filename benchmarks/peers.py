@@ -9,8 +9,8 @@ g="identity")`` computes, and returns
   ``run.py`` makes before timing anything.
 
 For the gated cells, ``torch_lstm_loss_and_grad`` builds nn.LSTM from an
-``rnnlib.lstm.LSTMParams`` and ``jax_gru_loss_and_grad`` a JAX GRU from an
-``rnnlib.gru.GRUParams``, each returning the same pair (and JAX its compile
+``rnnlib.gated.lstm.LSTMParams`` and ``jax_gru_loss_and_grad`` a JAX GRU from an
+``rnnlib.gated.gru.GRUParams``, each returning the same pair (and JAX its compile
 seconds); their gradients come back as LSTMParams and GRUParams.
 
 The three execution models differ:
@@ -124,9 +124,9 @@ def jax_loss_and_grad(params, X, Y):
 
 
 def torch_lstm_loss_and_grad(params, X, Y):
-    """nn.LSTM + nn.Linear with the weights of an rnnlib.lstm.LSTMParams, autograd for the gradients.
+    """nn.LSTM + nn.Linear with the weights of an rnnlib.gated.lstm.LSTMParams, autograd for the gradients.
 
-    nn.LSTM computes the function of rnnlib.lstm (no peepholes) with its
+    nn.LSTM computes the function of rnnlib.gated.lstm (no peepholes) with its
     gate blocks stacked in the order i, f, g, o (g is the candidate c~) and
     two biases per gate, whose sum is b: the first holds b, the second is 0.
     """
@@ -165,7 +165,7 @@ def torch_lstm_loss_and_grad(params, X, Y):
         for key, w in (("W_x", lstm.weight_ih_l0), ("W_h", lstm.weight_hh_l0), ("b_", lstm.bias_ih_l0)):
             for a, part in zip(order, w.grad.numpy().copy().reshape(4, n, -1)):
                 blocks[f"{key}{a}"] = part.reshape(getattr(params, f"{key}{a}").shape)
-        return float(C.detach()), rnnlib.lstm.LSTMParams(
+        return float(C.detach()), rnnlib.gated.lstm.LSTMParams(
             **blocks, W_hy=out.weight.grad.numpy().copy(), b_y=out.bias.grad.numpy().copy()
         )
 
@@ -173,10 +173,10 @@ def torch_lstm_loss_and_grad(params, X, Y):
 
 
 def jax_gru_loss_and_grad(params, X, Y):
-    """jit(value_and_grad) over lax.scan of Cho et al.'s GRU (rnnlib.gru's function); also the compile seconds.
+    """jit(value_and_grad) over lax.scan of Cho et al.'s GRU (rnnlib.gated.gru's function); also the compile seconds.
 
     The reset gate multiplies h_{t-1} before W_hh acts on it, as in
-    rnnlib.gru; PyTorch's nn.GRU puts it after the product, a different
+    rnnlib.gated.gru; PyTorch's nn.GRU puts it after the product, a different
     function, which is why the GRU's peer is written here in JAX.
     """
     import jax
@@ -214,6 +214,6 @@ def jax_gru_loss_and_grad(params, X, Y):
 
     def result():
         C, grads = step()
-        return float(C), rnnlib.gru.GRUParams(*(np.array(a) for a in grads))
+        return float(C), rnnlib.gated.gru.GRUParams(*(np.array(a) for a in grads))
 
     return step, result, compile_seconds

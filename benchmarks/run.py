@@ -31,8 +31,8 @@ identity output and the mean squared error):
   the checks of the arguments;
 * peak memory against the activations that must be stored, and how time and
   memory grow with T and N;
-* the gated cells (skip with --no-gated): rnnlib.lstm against PyTorch's
-  nn.LSTM with the same weights, rnnlib.gru against a JAX GRU of the same
+* the gated cells (skip with --no-gated): rnnlib.gated.lstm against PyTorch's
+  nn.LSTM with the same weights, rnnlib.gated.gru against a JAX GRU of the same
   (Cho et al.'s) form, and each against the vanilla RNN of the same shape,
   at the book and medium shapes, in float64 and float32, taking turns in the
   same rounds (at most GATED_ROUNDS of them); results under "gated".
@@ -494,7 +494,7 @@ def gated_problem(N, T, m, n, k, dtype, seed=0):
     params, X, Y = problem(N, T, m, n, k, dtype, seed)
     rng = np.random.default_rng(seed + 1)
     gated = {}
-    for name, module in (("lstm", rnnlib.lstm), ("gru", rnnlib.gru)):
+    for name, module in (("lstm", rnnlib.gated.lstm), ("gru", rnnlib.gated.gru)):
         p = module.init_params(m, n, k, rng=rng, dtype=dtype)
         gated[name] = type(p)(**{
             field: (0.1 * rng.normal(size=a.shape)).astype(dtype) if field.startswith("b_") else a
@@ -504,7 +504,7 @@ def gated_problem(N, T, m, n, k, dtype, seed=0):
 
 
 def measure_gated(name, shape, dtype, repeat, with_torch, with_jax):
-    """rnnlib.lstm against nn.LSTM, rnnlib.gru against a JAX GRU, each against the vanilla RNN, in the same rounds.
+    """rnnlib.gated.lstm against nn.LSTM, rnnlib.gated.gru against a JAX GRU, each against the vanilla RNN, in the same rounds.
 
     At most :data:`GATED_ROUNDS` rounds, and one timed call per turn (after
     the warm-up) beyond a gigaflop: at the medium shape a turn of the gated
@@ -513,8 +513,8 @@ def measure_gated(name, shape, dtype, repeat, with_torch, with_jax):
     rnn_params, lstm_params, gru_params, X, Y = gated_problem(*shape, dtype)
     fns = {
         "rnn": lambda: rnnlib.loss_and_grad(rnn_params, X, Y, g="identity"),
-        "lstm": lambda: rnnlib.lstm.loss_and_grad(lstm_params, X, Y, g="identity"),
-        "gru": lambda: rnnlib.gru.loss_and_grad(gru_params, X, Y, g="identity"),
+        "lstm": lambda: rnnlib.gated.lstm.loss_and_grad(lstm_params, X, Y, g="identity"),
+        "gru": lambda: rnnlib.gated.gru.loss_and_grad(gru_params, X, Y, g="identity"),
     }
     extra = {}
     if with_torch:

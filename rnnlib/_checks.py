@@ -188,13 +188,13 @@ def check_any_params(params, name: str = "params", *, finite: bool = True):
     """Raise unless ``params`` holds the parameters of some rnnlib network.
 
     That is a :class:`rnnlib.Params` (the vanilla RNN),
-    :class:`rnnlib.lstm.LSTMParams` or :class:`rnnlib.gru.GRUParams`: what the
+    :class:`rnnlib.gated.lstm.LSTMParams` or :class:`rnnlib.gated.gru.GRUParams`: what the
     optimisers and the clipping functions accept, since they act on each
     array alone.  Holding only finite numbers, if ``finite``.
     """
     from .params import _ParamSet  # the three classes' common base; params.py imports this module
 
-    expected = "rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams"
+    expected = "rnnlib.Params, rnnlib.gated.lstm.LSTMParams or rnnlib.gated.gru.GRUParams"
     return check_param_set(params, name, _ParamSet, expected, finite=finite)
 
 

@@ -95,10 +95,10 @@ VARIANTS = {
 
 
 # --- LSTM ---
-# Wrong LSTM gradients, with the signature of rnnlib.lstm.loss_and_grad.  Each
+# Wrong LSTM gradients, with the signature of rnnlib.gated.lstm.loss_and_grad.  Each
 # reruns the library's own backward recursion with exactly one line changed.
 
-from . import lstm as _lstm  # noqa: E402  (the LSTM section of this file)
+from .gated import lstm as _lstm  # noqa: E402  (the LSTM section of this file)
 
 
 def _lstm_variant(params, X, Y, *, loss, g, forget_on_cell_path=True, tanh_prime_in_dc=True, h_prev=True):
@@ -148,14 +148,14 @@ def lstm_h_t_for_h_prev(params, X, Y, *, loss="mse", g="softmax"):
     return _lstm_variant(params, X, Y, loss=loss, g=g, h_prev=False)
 
 
-#: the LSTM's broken variants, by name (signature of rnnlib.lstm.loss_and_grad)
+#: the LSTM's broken variants, by name (signature of rnnlib.gated.lstm.loss_and_grad)
 LSTM_VARIANTS = {fn.__name__: fn for fn in (lstm_no_forget_on_cell_path, lstm_no_tanh_prime, lstm_h_t_for_h_prev)}
 __all__ += ["LSTM_VARIANTS", *LSTM_VARIANTS]
 
 
 # --- GRU ---
 #
-# Wrong GRU gradients, each with the signature of rnnlib.gru.loss_and_grad:
+# Wrong GRU gradients, each with the signature of rnnlib.gated.gru.loss_and_grad:
 #
 # ======================  ===================================================================
 # ``gru_reset_after``     the backward pass of r_t * (W_hh h_{t-1}): the reset gate on the
@@ -166,10 +166,10 @@ __all__ += ["LSTM_VARIANTS", *LSTM_VARIANTS]
 # ``gru_no_direct_path``  the path delta^h_t * z_t from h_t straight back to h_{t-1} dropped
 # ======================  ===================================================================
 #
-# One routine with one switch per mistake around rnnlib.gru's forward pass and
-# gradients; with every switch off it is rnnlib.gru.loss_and_grad.
+# One routine with one switch per mistake around rnnlib.gated.gru's forward pass and
+# gradients; with every switch off it is rnnlib.gated.gru.loss_and_grad.
 
-from . import gru as _gru  # noqa: E402
+from .gated import gru as _gru  # noqa: E402
 
 
 def _gru_loss_and_grad_variant(params, X, Y, *, loss, g, h0=None, reset_after=False, swapped_update=False,

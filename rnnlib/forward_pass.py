@@ -257,7 +257,7 @@ def recurrence(W_hh_T, f, z, h):
 def readout_cache(params, H, g: str, cell: str) -> ForwardCache:
     """The output layer alone, o_t = W_hy h_t + b_y and y_t = g(o_t), on given states H.
 
-    The shared body of :func:`rnnlib.lstm.readout` and :func:`rnnlib.gru.readout`
+    The shared body of :func:`rnnlib.gated.lstm.readout` and :func:`rnnlib.gated.gru.readout`
     (``params`` is any parameter class with ``W_hy``, ``b_y``, ``n``, ``k`` and
     ``dtype``, checked by the caller).  H is (T, n) or (N, T, n), holding
     h_1, ..., h_T; the result is a :class:`ForwardCache` whose ``x`` has no

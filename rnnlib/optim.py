@@ -20,7 +20,7 @@ none, and a :class:`MomentumState`, :class:`AdagradState` or
 Updating the five arrays one by one is the same as updating v, because every
 rule acts entry by entry.  For the same reason the optimisers and the
 clipping functions take the parameters of the gated cells too
-(:class:`rnnlib.lstm.LSTMParams`, :class:`rnnlib.gru.GRUParams`).
+(:class:`rnnlib.gated.lstm.LSTMParams`, :class:`rnnlib.gated.gru.GRUParams`).
 
 Clipping rescales a gradient before the update.  It belongs here, with the
 optimiser, and never inside the gradient computation: a clipped gradient is

@@ -11,7 +11,7 @@ everything else works on the named matrices of :class:`Params`.
 What a set of parameters does besides holding its arrays (checking them,
 its sizes m, n, k, iteration, map, vec and unvec) is written once, in
 ``_ParamSet``, for the RNN's :class:`Params` and for the gated cells'
-:class:`rnnlib.lstm.LSTMParams` and :class:`rnnlib.gru.GRUParams`; this
+:class:`rnnlib.gated.lstm.LSTMParams` and :class:`rnnlib.gated.gru.GRUParams`; this
 module imports neither of those.
 """
 
@@ -51,8 +51,8 @@ def _sizes(m: int, n: int, k: int) -> dict:
 class _ParamSet:
     """What the parameter classes of the three networks share.
 
-    :class:`Params`, :class:`rnnlib.lstm.LSTMParams` and
-    :class:`rnnlib.gru.GRUParams` are frozen dataclasses (``eq=False,
+    :class:`Params`, :class:`rnnlib.gated.lstm.LSTMParams` and
+    :class:`rnnlib.gated.gru.GRUParams` are frozen dataclasses (``eq=False,
     repr=False``) whose fields are the arrays.  Each one names its fields in
     ``_names`` (the order of vec; the input weights first, which give n and
     m, and W_hy among them, which gives k), their symbolic shapes in

@@ -9,8 +9,8 @@ global-norm clipping as the chapter-10 run; only the recurrent cell differs.
 * ``"rnn"``: exactly :func:`rnnlib.horizon.recall_run` with
   ``init="default"`` (and :func:`rnnlib.horizon.adding_run`): the same
   numbers, bit for bit.
-* ``"lstm"``, ``"gru"``: the cells of :mod:`rnnlib.lstm` and
-  :mod:`rnnlib.gru` with the same hidden size n, initialised by their own
+* ``"lstm"``, ``"gru"``: the cells of :mod:`rnnlib.gated.lstm` and
+  :mod:`rnnlib.gated.gru` with the same hidden size n, initialised by their own
   ``init_params`` from a generator of their own (seeded by the run's seed,
   its task size and the cell), so that the run's generator, and with it
   the minibatch order, is the vanilla run's.
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import gru, horizon, lstm, tasks
+from . import horizon, tasks
+from .gated import gru, lstm
 from ._checks import as_rng, check_any_params, check_choice, check_int, check_optimizer, check_positive
 from .backprop import backward_tm, gradients as rnn_gradients
 from .forward_pass import forward as rnn_forward
@@ -85,7 +86,7 @@ def train_cell(params, X, Y, *, loss_and_grad, optimizer, steps: int, batch_size
     Y : ndarray of shape (N, T, k)
     loss_and_grad : callable
         ``loss_and_grad(params, X_batch, Y_batch) -> (C, grads)``, e.g.
-        ``functools.partial(rnnlib.lstm.loss_and_grad, loss="cross_entropy")``.
+        ``functools.partial(rnnlib.gated.lstm.loss_and_grad, loss="cross_entropy")``.
     optimizer : Adam, GradientDescent, Momentum or Adagrad
     steps : int
         Number of updates.

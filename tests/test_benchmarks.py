@@ -86,13 +86,13 @@ def test_the_gated_peers_compute_rnnlibs_functions():
     pytest.importorskip("jax")
     run = load("run")
     _, lstm_params, gru_params, X, Y = run.gated_problem(3, 4, 3, 5, 2, np.float64)
-    ours = rnnlib.lstm.loss_and_grad(lstm_params, X, Y, g="identity")
+    ours = rnnlib.gated.lstm.loss_and_grad(lstm_params, X, Y, g="identity")
     run.agree(ours, run.peers.torch_lstm_loss_and_grad(lstm_params, X, Y)[1](), np.float64, "nn.LSTM")
     swapped = type(lstm_params)(**dict(lstm_params.items(), W_xi=lstm_params.W_xf, W_xf=lstm_params.W_xi))
     with pytest.raises(AssertionError, match="nn.LSTM disagrees"):  # PyTorch's i, f, g, o read as f, i, c, o
         run.agree(ours, run.peers.torch_lstm_loss_and_grad(swapped, X, Y)[1](), np.float64, "nn.LSTM")
 
-    ours = rnnlib.gru.loss_and_grad(gru_params, X, Y, g="identity")
+    ours = rnnlib.gated.gru.loss_and_grad(gru_params, X, Y, g="identity")
     run.agree(ours, run.peers.jax_gru_loss_and_grad(gru_params, X, Y)[1](), np.float64, "the JAX GRU")
     # torch's nn.GRU, the reset gate after the product, with the same weights: another function
     n = gru_params.n

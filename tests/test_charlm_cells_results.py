@@ -15,7 +15,8 @@ import pathlib
 import subprocess
 import sys
 
-from rnnlib import lstm, num_params
+from rnnlib import num_params
+from rnnlib.gated import lstm
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "charlm_cells.py"

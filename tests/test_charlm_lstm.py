@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnlib import charlm, lstm
+from rnnlib import charlm
+from rnnlib.gated import lstm
 from rnnlib.backprop import loss_grad_and_state
 from rnnlib.optim import clip_by_global_norm
 
@@ -27,7 +28,7 @@ def same_state(a, b):
         np.testing.assert_array_equal(a.c, b.c)
 
 
-# --- rnnlib.lstm.loss_grad_and_state ------------------------------------------------------------------
+# --- rnnlib.gated.lstm.loss_grad_and_state ------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_loss_grad_and_state_refuses_bad_input(problem):
     params, X, Y = problem
     with pytest.raises(ValueError, match=r"c0: expected shape \(N, n\) = \(2, 5\), got \(5,\)"):
         lstm.loss_grad_and_state(params, X, Y, c0=np.zeros(5))
-    with pytest.raises(TypeError, match="params: expected rnnlib.lstm.LSTMParams, got Params"):
+    with pytest.raises(TypeError, match="params: expected rnnlib.gated.lstm.LSTMParams, got Params"):
         lstm.loss_grad_and_state(charlm.start(TEXT, charlm.Settings(**SMALL)).params, X, Y)
 
 
@@ -139,7 +140,7 @@ def test_an_lstm_model_starts_with_zero_states():
     assert isinstance(state.params, lstm.LSTMParams)
     assert (state.params.m, state.params.n, state.params.k) == (state.vocab.size, 6, state.vocab.size)
     assert state.h.shape == state.c.shape == (4, 6) and not state.h.any() and not state.c.any()
-    np.testing.assert_array_equal(state.params.b_f, 1.0)  # rnnlib.lstm's forget bias
+    np.testing.assert_array_equal(state.params.b_f, 1.0)  # rnnlib.gated.lstm's forget bias
 
 
 def test_an_lstm_learns():
@@ -210,7 +211,7 @@ def test_a_state_whose_cell_state_disagrees_is_refused():
         charlm.train(wrong, TEXT, 1)
     mixed = charlm.TrainState(rnn_state.params, rnn_state.vocab, lstm_state.settings, rnn_state.opt_state,
                               rnn_state.h, c=np.zeros((4, 6)))
-    with pytest.raises(TypeError, match="state.params: expected rnnlib.lstm.LSTMParams, got Params"):
+    with pytest.raises(TypeError, match="state.params: expected rnnlib.gated.lstm.LSTMParams, got Params"):
         charlm.train(mixed, TEXT, 1)
     with pytest.raises(ValueError, match="cell: expected one of"):
         charlm.Settings(cell="gru")

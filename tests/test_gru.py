@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib import broken, gru
-from rnnlib import reference as ref
+from rnnlib import broken
+from rnnlib.gated import gru
+from rnnlib.gated import reference as ref
 from rnnlib.gradcheck import tolerance
 
 G = ("softmax", "identity", "sigmoid", "tanh")
@@ -299,7 +300,7 @@ def test_bad_parameters_are_refused_by_name(rng):
     nan = {**p, "W_hz": np.full((3, 3), np.nan)}
     with pytest.raises(ValueError, match=r"^params.W_hz: expected finite values"):
         gru.forward(gru.GRUParams(**nan), np.zeros((2, 2)))
-    with pytest.raises(TypeError, match=r"^params: expected rnnlib.gru.GRUParams, got Params"):
+    with pytest.raises(TypeError, match=r"^params: expected rnnlib.gated.gru.GRUParams, got Params"):
         gru.forward(rnnlib.init_params(2, 3, 2), np.zeros((2, 2)))
 
 
@@ -365,7 +366,7 @@ def test_each_gru_bug_fails_the_check(name, loss, rng):
 
 
 def test_the_gallery_differs_from_the_library_only_in_its_switches(rng):
-    """With every switch off, the gallery's routine is rnnlib.gru.loss_and_grad, and each bug leaves the cost alone."""
+    """With every switch off, the gallery's routine is rnnlib.gated.gru.loss_and_grad, and each bug leaves the cost alone."""
     params, X, Y = problem(rng, 3, 4, 2, 3, 2)
     C, good = gru.loss_and_grad(params, X, Y)
     C0, same = broken._gru_loss_and_grad_variant(params, X, Y, loss="mse", g="softmax")
@@ -413,7 +414,7 @@ def test_draw_gru_cell():
         plt.close(fig)
 
 
-# --- the interface shared with rnnlib.lstm: output_layer, readout, loss_grad_and_state, delta_h0 ---
+# --- the interface shared with rnnlib.gated.lstm: output_layer, readout, loss_grad_and_state, delta_h0 ---
 
 
 @pytest.mark.parametrize("g, loss", COMBOS)

@@ -1,10 +1,11 @@
-"""The LSTM cell (rnnlib.lstm): gradients, references, autograd, bad input, dtype, bug gallery."""
+"""The LSTM cell (rnnlib.gated.lstm): gradients, references, autograd, bad input, dtype, bug gallery."""
 
 import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib import broken, lstm, reference
+from rnnlib import broken
+from rnnlib.gated import lstm, reference
 
 G = ("softmax", "identity", "sigmoid", "tanh")
 #: every (g, loss) the RNN offers
@@ -267,7 +268,7 @@ def test_bad_input_is_refused_by_name(rng):
         lstm.forward(params, bad)
     with pytest.raises(ValueError, match=r"^Y: expected shape \(N, T, k\)"):
         lstm.loss_and_grad(params, X, Y[:, :2])
-    with pytest.raises(TypeError, match=r"^params: expected rnnlib.lstm.LSTMParams, got Params"):
+    with pytest.raises(TypeError, match=r"^params: expected rnnlib.gated.lstm.LSTMParams, got Params"):
         lstm.forward(rnnlib.init_params(3, 4, 2), X)
     with pytest.raises(TypeError, match=r"^X: expected real numbers"):
         lstm.forward(params, X.astype(complex))
@@ -299,7 +300,7 @@ def test_bad_input_is_refused_by_name(rng):
         lstm.init_params(3, 4, 2, dtype=np.int32)
     with pytest.raises(TypeError, match=r"^rng: expected a numpy Generator"):
         lstm.init_params(3, 4, 2, rng="seed")
-    with pytest.raises(TypeError, match=r"^others: expected rnnlib.lstm.LSTMParams, got Params"):
+    with pytest.raises(TypeError, match=r"^others: expected rnnlib.gated.lstm.LSTMParams, got Params"):
         params.map(np.add, rnnlib.init_params(3, 4, 2))
     with pytest.raises(TypeError, match=r"^signals: expected the LSTMSignals"):
         lstm.gradients(lstm.forward(params, X), rnnlib.backward(rnnlib.init_params(3, 4, 2),
@@ -381,7 +382,7 @@ def test_draw_lstm_cell_draws_the_cell_path_and_four_gates():
         plt.close(fig)
 
 
-# --- the interface shared with rnnlib.gru: cost, readout, output_layer, delta_h0 ---
+# --- the interface shared with rnnlib.gated.gru: cost, readout, output_layer, delta_h0 ---
 
 
 @pytest.mark.parametrize("g, loss", COMBOS)

@@ -179,7 +179,7 @@ def test_clip_value_clamps_each_entry(rng):
                                   lambda: rnnlib.Adagrad(lr=0.1), lambda: rnnlib.Adam(lr=0.01)])
 def test_optimisers_train_the_gated_cells(cell, make):
     """The update rules act entry by entry, so they take LSTMParams and GRUParams as they take Params."""
-    module = getattr(rnnlib, cell)
+    module = getattr(rnnlib.gated, cell)
     rng = np.random.default_rng(3)
     params = module.init_params(2, 4, 2, rng=rng)
     X, Y = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 5, 2))
@@ -192,8 +192,8 @@ def test_optimisers_train_the_gated_cells(cell, make):
         params, state = opt.update(params, grads, state)
         costs.append(C)
     assert type(params) is type(grads) and costs[-1] < 0.9 * costs[0]
-    other = (rnnlib.gru if cell == "lstm" else rnnlib.lstm).init_params(2, 4, 2, rng=rng)
+    other = (rnnlib.gated.gru if cell == "lstm" else rnnlib.gated.lstm).init_params(2, 4, 2, rng=rng)
     with pytest.raises(TypeError, match="grads: expected " + type(params).__name__):
         opt.update(params, other, state)
-    with pytest.raises(TypeError, match="params: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams"):
+    with pytest.raises(TypeError, match="params: expected rnnlib.Params, rnnlib.gated.lstm.LSTMParams or rnnlib.gated.gru.GRUParams"):
         opt.init({"W_xh": np.zeros((4, 2))})

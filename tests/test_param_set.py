@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib import gru, lstm
+from rnnlib.gated import gru, lstm
 from rnnlib._checks import check_any_params, check_params
 from rnnlib.params import _ParamSet
 
 KINDS = {
     "rnn": (rnnlib.Params, rnnlib.init_params, rnnlib.params, "W_xh", "rnnlib.Params"),
-    "lstm": (lstm.LSTMParams, lstm.init_params, lstm, "W_xf", "rnnlib.lstm.LSTMParams"),
-    "gru": (gru.GRUParams, gru.init_params, gru, "W_xz", "rnnlib.gru.GRUParams"),
+    "lstm": (lstm.LSTMParams, lstm.init_params, lstm, "W_xf", "rnnlib.gated.lstm.LSTMParams"),
+    "gru": (gru.GRUParams, gru.init_params, gru, "W_xz", "rnnlib.gated.gru.GRUParams"),
 }
 CHECKS = {"rnn": check_params, "lstm": lstm._check_params, "gru": gru.check_gru_params}
 

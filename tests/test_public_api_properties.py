@@ -714,7 +714,7 @@ EXEMPT = {
     "LOSSES": "a tuple",
     "VARIANTS": "a dict of the broken.* functions, which are specified",
     **{name: "a module" for name in ("broken", "reference", "tasks", "diagnostics", "display", "charlm", "truncated",
-                                      "plots", "initializers", "horizon", "workbook")},
+                                      "plots", "initializers", "horizon", "workbook", "gated")},
     "plots.use_book_style": "takes no argument: sets matplotlib's style (test_plots_display.py)",
     "horizon.INITS": "a tuple",
     "horizon.RecallRun": "returned by recall_run (test_horizon.py)",
@@ -765,9 +765,9 @@ PREFIXED = ("reference", "plots", "charlm", "initializers", "horizon", "workbook
 
 
 # --- LSTM ---
-# rnnlib.lstm's functions, keyed "lstm.<name>" (their bare names are the RNN's), the LSTM bugs of the gallery
-# and the LSTM reference; test_every_lstm_name_is_covered keeps this block complete for rnnlib.lstm.
-from rnnlib import lstm  # noqa: E402
+# rnnlib.gated.lstm's functions, keyed "lstm.<name>" (their bare names are the RNN's), the LSTM bugs of the gallery
+# and the LSTM reference; test_every_lstm_name_is_covered keeps this block complete for rnnlib.gated.lstm.
+from rnnlib.gated import lstm  # noqa: E402
 
 LP = lstm.init_params(m, n, k, rng=_rng).map(lambda a: a + 0.1 * _rng.normal(size=a.shape))
 LSTM_ARRAYS = {f"params.{name}": a for name, a in LP.items()}
@@ -856,7 +856,7 @@ EXEMPT.update({
     "LSTMSignals": "returned by lstm.backward; its use as an argument is in OBJECTS",
     "LSTM_VARIANTS": "a dict of the broken.lstm_* functions, which are specified",
     **{name: f"specified as broken.{name}" for name in broken.LSTM_VARIANTS},
-    **{f"reference.{name}": "the slow teaching forms, tested against rnnlib.lstm in test_lstm.py" for name in
+    **{f"reference.{name}": "the slow teaching forms, tested against rnnlib.gated.lstm in test_lstm.py" for name in
        ("lstm_forward_einsum", "lstm_bptt_einsum", "lstm_loss_and_grad_einsum")},
     "plots.draw_lstm_cell": "a figure, tested in test_lstm.py",
     **{f"lstm.{name}": reason for name, reason in (
@@ -871,7 +871,7 @@ def test_every_lstm_name_is_covered():
     tables = set(SPECS) | set(SCALARS) | set(OBJECTS)
     missing = [name for name in lstm.__all__ if f"lstm.{name}" not in tables and f"lstm.{name}" not in EXEMPT
                and not any(entry.startswith(f"lstm.{name}(") for entry in tables)]
-    assert not missing, f"rnnlib.lstm names with no spec and no reason for none: {missing}"
+    assert not missing, f"rnnlib.gated.lstm names with no spec and no reason for none: {missing}"
 
 
 def test_the_lstm_coverage_check_catches_a_new_name(monkeypatch):
@@ -881,9 +881,10 @@ def test_the_lstm_coverage_check_catches_a_new_name(monkeypatch):
 
 
 # --- GRU ---
-# rnnlib.gru, its einsum references and its bug-gallery entries.  GRU objects
+# rnnlib.gated.gru, its einsum references and its bug-gallery entries.  GRU objects
 # are unpacked into lists of arrays so that the helpers below compare them.
-from rnnlib import gru  # noqa: E402
+from rnnlib.gated import gru  # noqa: E402
+from rnnlib.gated import reference as gated_reference  # noqa: E402
 
 GRU_P = gru.unvec(0.3 * _rng.normal(size=gru.num_params(m, n, k)), m, n, k)
 GRU_ARRAYS = {f"params.{name}": a for name, a in GRU_P.items()}
@@ -945,13 +946,13 @@ SPECS.update({
     "gru.loss_and_grad": _gru_xy(gru.loss_and_grad, loss="cross_entropy"),
     **{f"broken.{name}": _gru_xy(fn) for name, fn in broken.GRU_VARIANTS.items()},
     "reference.gru_forward_einsum": _gru_one_sequence(
-        lambda a: reference.gru_forward_einsum(gru_params_from(a), a["x"]), {"x": X[0]}, {"x": X_INT[0]}),
+        lambda a: gated_reference.gru_forward_einsum(gru_params_from(a), a["x"]), {"x": X[0]}, {"x": X_INT[0]}),
     "reference.gru_bptt_einsum": _gru_one_sequence(
-        lambda a: _gru_out(reference.gru_bptt_einsum(
-            gru_params_from(a), a["x"], reference.gru_forward_einsum(gru_params_from(a), X[0]), a["dC_dy"])),
+        lambda a: _gru_out(gated_reference.gru_bptt_einsum(
+            gru_params_from(a), a["x"], gated_reference.gru_forward_einsum(gru_params_from(a), X[0]), a["dC_dy"])),
         {"x": X[0], "dC_dy": Y[0] - 0.5}, {"x": X_INT[0], "dC_dy": Y_INT[0]}),
     "reference.gru_loss_and_grad_einsum": Spec(
-        lambda a: _gru_out(reference.gru_loss_and_grad_einsum(gru_params_from(a), a["X"], a["Y"])),
+        lambda a: _gru_out(gated_reference.gru_loss_and_grad_einsum(gru_params_from(a), a["X"], a["Y"])),
         {**GRU_ARRAYS, "X": X, "Y": Y}, {"X": _sequences}, integral={"X": X_INT, "Y": Y_INT},
         float32=False),  # float64, as the RNN's reference
 })
@@ -980,6 +981,8 @@ EXEMPT.update({
     "gru": "a module",
     "GRUCache": "returned by gru.forward; its use as an argument is in OBJECTS",
     "GRUSignals": "returned by gru.backward; its use as an argument is in OBJECTS",
+    "gru.GRUCache": "returned by gru.forward; its use as an argument is in OBJECTS",
+    "gru.GRUSignals": "returned by gru.backward; its use as an argument is in OBJECTS",
     "GRU_VARIANTS": "a dict of the broken.gru_* functions, which are specified",
     "plots.draw_gru_cell": "a figure with no data arguments, tested in test_gru.py",
 })
@@ -989,7 +992,7 @@ COVERED_ELSEWHERE.update({"GRUParams": ["gru.GRUParams"], **{name: [f"broken.{na
 
 
 # --- gated interface ---
-# The names that give rnnlib.lstm and rnnlib.gru one interface for the same jobs: lstm.cost (as gru.cost),
+# The names that give rnnlib.gated.lstm and rnnlib.gated.gru one interface for the same jobs: lstm.cost (as gru.cost),
 # gru.loss_grad_and_state (as lstm's), readout in both, the caches' output_layer and the signals' delta_h0.
 H_STATES = 0.5 * _rng.normal(size=(N, T, n))  # hidden states h_1..h_T
 H_INT = _rng.integers(0, 2, size=(N, T, n))
@@ -1048,7 +1051,7 @@ def test_every_gru_name_is_covered():
     tables = set(SPECS) | set(SCALARS) | set(OBJECTS)
     missing = [name for name in gru.__all__ if f"gru.{name}" not in tables and f"gru.{name}" not in EXEMPT
                and name not in EXEMPT and not any(entry.startswith(f"gru.{name}(") for entry in tables)]
-    assert not missing, f"rnnlib.gru names with no spec and no reason for none: {missing}"
+    assert not missing, f"rnnlib.gated.gru names with no spec and no reason for none: {missing}"
 
 
 def test_the_gru_coverage_check_catches_a_new_name(monkeypatch):
@@ -1058,7 +1061,7 @@ def test_the_gru_coverage_check_catches_a_new_name(monkeypatch):
 
 
 # --- charlm lstm ---
-# rnnlib.lstm.loss_grad_and_state (the LSTM's truncated-BPTT step with carried states) and the character
+# rnnlib.gated.lstm.loss_grad_and_state (the LSTM's truncated-BPTT step with carried states) and the character
 # model with an LSTM cell: the same properties as its RNN, the arrays now those of LSTMParams and the cell state c.
 SPECS["lstm.loss_grad_and_state"] = Spec(
     lambda a: _lstm_arrays(lstm.loss_grad_and_state(lstm_params_from(a), a["X"], a["Y"], loss="cross_entropy",
@@ -1169,6 +1172,9 @@ def test_every_public_name_is_covered():
         for name in getattr(module, "__all__", ()):
             if len(parts) > 1 and getattr(package, name, None) is getattr(module, name):
                 continue  # re-exported by the package (charlm.train is charlm.model.train): covered there
+            if parts[0] == "gated" and len(parts) > 1:  # the gated cells' modules: keyed lstm.X, gru.X, reference.X
+                names.add(f"{'.'.join(parts[1:])}.{name}")
+                continue
             names.add(f"{'.'.join(parts)}.{name}" if parts[0] in PREFIXED else name)
     tables = set(SPECS) | set(SCALARS) | set(OBJECTS)
     missing = []

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib import gru, horizon, lstm, rematch, tasks
+from rnnlib import horizon, rematch, tasks
+from rnnlib.gated import gru, lstm
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "rematch.py"

@@ -176,7 +176,7 @@ def test_update_refuses_wrong_state_and_params(problem):
     with pytest.raises(ValueError, match=r"state.u: expected \(m, n, k\) = \(3, 4, 2\) like params, got \(3, 5, 2\)"):
         momentum.update(params, grads, momentum.init(other))
     for opt in (rnnlib.GradientDescent(), momentum, rnnlib.Adagrad(), adam):
-        with pytest.raises(TypeError, match="params: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams, got dict"):
+        with pytest.raises(TypeError, match="params: expected rnnlib.Params, rnnlib.gated.lstm.LSTMParams or rnnlib.gated.gru.GRUParams, got dict"):
             opt.init(dict(params.items()))
     with pytest.raises(ValueError, match=r"grads: expected dtype float64 like params, got float32"):
         rnnlib.GradientDescent().update(params, grads.astype(np.float32))
@@ -246,9 +246,9 @@ def test_clipping_refuses_other_types_and_nan(problem):
     _, grads = rnnlib.loss_and_grad(params, X, Y)
     for wrong, kind in ((dict(grads.items()), "dict"), (list(grads), "list"), (rnnlib.vec(grads), "ndarray")):
         for clip in (lambda g: rnnlib.clip_by_global_norm(g, 1.0), lambda g: rnnlib.clip_elementwise(g, 1.0)):
-            with pytest.raises(TypeError, match=f"grads: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams, got {kind}"):
+            with pytest.raises(TypeError, match=f"grads: expected rnnlib.Params, rnnlib.gated.lstm.LSTMParams or rnnlib.gated.gru.GRUParams, got {kind}"):
                 clip(wrong)
-        with pytest.raises(TypeError, match=f"grads: expected rnnlib.Params, rnnlib.lstm.LSTMParams or rnnlib.gru.GRUParams, got {kind}"):
+        with pytest.raises(TypeError, match=f"grads: expected rnnlib.Params, rnnlib.gated.lstm.LSTMParams or rnnlib.gated.gru.GRUParams, got {kind}"):
             rnnlib.global_norm(wrong)
     b_y = grads.b_y.copy()
     b_y[1] = np.inf

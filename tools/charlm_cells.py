@@ -30,7 +30,8 @@ import pathlib
 import sys
 import time
 
-from rnnlib import charlm, lstm
+from rnnlib import charlm
+from rnnlib.gated import lstm
 from rnnlib import vec as rnn_vec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ The package has three parts:
 
 - :mod:`rnnlib.charlm.model`: the vocabulary, the settings, training (truncated
   BPTT over N parallel streams), evaluation and sampling, with the vanilla RNN
-  or an LSTM (:mod:`rnnlib.lstm`) as the recurrent cell;
+  or an LSTM (:mod:`rnnlib.gated.lstm`) as the recurrent cell;
 - :mod:`rnnlib.charlm.checkpoint`: saving and loading a whole training state
   (.npz, no pickle), so that resuming continues exactly;
 - :mod:`rnnlib.charlm.cli`: the command line, ``python -m rnnlib.charlm``

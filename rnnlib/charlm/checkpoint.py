@@ -7,7 +7,7 @@ every step so far, the settings, and the command line's own records
 a damaged file is refused with one sentence instead of failing later.
 
 An LSTM's checkpoint holds the fourteen arrays of
-:class:`rnnlib.lstm.LSTMParams` in place of the RNN's five, and its cell
+:class:`rnnlib.gated.lstm.LSTMParams` in place of the RNN's five, and its cell
 state ``c`` beside ``h``; the setting ``cell`` says which.  A file without
 that setting (written before the LSTM existed) is an RNN's.
 """
@@ -22,7 +22,7 @@ from dataclasses import asdict, fields
 import numpy as np
 
 from .. import io as rio
-from .. import lstm
+from ..gated import lstm
 from .._checks import check_finite, npz_path
 from ..optim import AdagradState, AdamState
 from ..params import NAMES, Params

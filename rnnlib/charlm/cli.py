@@ -14,7 +14,7 @@ far is kept in ``<out>.best.npz`` beside the latest one, and ``--patience``
 stops training after that many evaluations without a new best.  Every error
 a user can cause ends in one line on stderr and exit status 1; Ctrl-C ends
 with status 130 and says which checkpoint exists.  ``--cell lstm`` trains an
-LSTM (:mod:`rnnlib.lstm`) in place of the vanilla RNN; the checkpoint
+LSTM (:mod:`rnnlib.gated.lstm`) in place of the vanilla RNN; the checkpoint
 records the cell, so evaluate, sample and --resume read it from there.  The progress bar needs the
 optional dependency tqdm (``pip install 'rnnlib[cli]'``); only this module
 imports it.
@@ -488,7 +488,7 @@ def parser(*, suppress_defaults: bool = False) -> argparse.ArgumentParser:
                    help="evaluations without a new best before stopping; 0 never stops early")
     m = t.add_argument_group("the model (fixed by the checkpoint when resuming)")
     m.add_argument("--cell", choices=CELLS, default=default(settings.cell),
-                   help="recurrent cell: the vanilla RNN or an LSTM (rnnlib.lstm); an LSTM has about 4 times the "
+                   help="recurrent cell: the vanilla RNN or an LSTM (rnnlib.gated.lstm); an LSTM has about 4 times the "
                    "parameters of an RNN of the same --hidden")
     m.add_argument("--hidden", type=_positive_int, default=default(settings.hidden), metavar="n", help="hidden units n")
     m.add_argument("--seq-length", type=_positive_int, default=default(settings.seq_length), metavar="T",

@@ -9,7 +9,7 @@ chunk (truncated BPTT with k1 = k2 = T).  The gradient is clipped by its
 global norm, then Adam or Adagrad updates the parameters.
 
 The recurrent cell is the vanilla RNN (``Settings(cell="rnn")``, the
-default) or the LSTM of :mod:`rnnlib.lstm` (``cell="lstm"``), which carries
+default) or the LSTM of :mod:`rnnlib.gated.lstm` (``cell="lstm"``), which carries
 its cell state c beside h from chunk to chunk.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from .._checks import _shape_str, as_finite_array, as_rng, check_choice, check_int, check_params, check_positive
 from ..activations import log_softmax, softmax
-from .. import lstm
+from ..gated import lstm
 from ..backprop import loss_grad_and_state
 from ..forward_pass import forward
 from ..optim import Adagrad, Adam, clip_by_global_norm
@@ -118,7 +118,7 @@ class Settings:
     lr: float = 2e-3  # learning rate
     clip: float = 5.0  # global gradient norm limit
     seed: int = 0  # initialisation
-    cell: str = "rnn"  # "rnn" (the vanilla RNN) or "lstm" (rnnlib.lstm)
+    cell: str = "rnn"  # "rnn" (the vanilla RNN) or "lstm" (rnnlib.gated.lstm)
 
     def __post_init__(self):
         check_int("hidden", self.hidden)
@@ -328,7 +328,7 @@ def evaluate(params: Params, vocab: Vocabulary, text: str, *, chunk: int = 10_00
     ``chunk`` characters at a time, the hidden state (and the LSTM's cell
     state) carried across, so that memory stays bounded; the result is the
     same up to the order of the summation.  ``params`` is
-    :class:`rnnlib.Params` (the RNN) or :class:`rnnlib.lstm.LSTMParams`.
+    :class:`rnnlib.Params` (the RNN) or :class:`rnnlib.gated.lstm.LSTMParams`.
     """
     chunk = check_int("chunk", chunk)
     _check_model(params, vocab)
@@ -359,7 +359,7 @@ def sample(params: Params, vocab: Vocabulary, *, length: int, temperature: float
     without a prime, uniformly from the vocabulary.  Temperatures below 1
     sharpen the distribution (safer, more repetitive text), above 1 flatten it.
     ``params`` is :class:`rnnlib.Params` (the RNN) or
-    :class:`rnnlib.lstm.LSTMParams`, whose cell state is carried with h.
+    :class:`rnnlib.gated.lstm.LSTMParams`, whose cell state is carried with h.
     """
     length = check_int("length", length, minimum=0)
     temperature = check_positive("temperature", temperature)

@@ -13,7 +13,7 @@ into Deep Learning.  PyTorch's ``nn.GRU`` puts the reset gate after the
 product, r_t * (W_hn h_{t-1} + b_hn): a different function.
 
 The gate letter z is Cho et al.'s; the RNN's pre-activation z_t of the notes
-has no single counterpart here.  As in :mod:`rnnlib.lstm`, the pre-activation
+has no single counterpart here.  As in :mod:`rnnlib.gated.lstm`, the pre-activation
 of part q (q = z, r, h~) is written a^q_t: a^z_t = W_xz x_t + W_hz h_{t-1} + b_z,
 a^r_t likewise, a^h~_t = W_xh x_t + W_hh (r_t * h_{t-1}) + b_h; the error
 signals are delta^q_t = dC/da^q_t (delta^h~_t is the candidate's; delta^h_t
@@ -45,11 +45,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int
-from .activations import _sigmoid, output_activation
-from .forward_pass import empty_buffers
-from .losses import check_loss, cost_and_error_tm, per_step_cost_tm, target_tm
-from .params import _ParamSet
+from .._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int
+from ..activations import _sigmoid, output_activation
+from ..forward_pass import empty_buffers
+from ..losses import check_loss, cost_and_error_tm, per_step_cost_tm, target_tm
+from ..params import _ParamSet
 
 __all__ = [
     "GRUParams",
@@ -118,7 +118,7 @@ class GRUParams(_ParamSet):
     _names = NAMES
     _shapes = SHAPES
     _size = "3 (n*m + n*n + n) + k*n + k"
-    _public = "rnnlib.gru.GRUParams"
+    _public = "rnnlib.gated.gru.GRUParams"
 
 
 assert tuple(f.name for f in fields(GRUParams)) == NAMES
@@ -254,8 +254,8 @@ class GRUCache:
     y = property(lambda self: self.user_layout(self.y_tm[1:]))
 
     def output_layer(self) -> ForwardCache:
-        """The output layer seen as an RNN forward pass, for :mod:`rnnlib.losses`, as :meth:`rnnlib.lstm.LSTMCache.output_layer`."""
-        from .forward_pass import ForwardCache
+        """The output layer seen as an RNN forward pass, for :mod:`rnnlib.losses`, as :meth:`rnnlib.gated.lstm.LSTMCache.output_layer`."""
+        from ..forward_pass import ForwardCache
 
         return ForwardCache(self.x_tm, None, self.h_tm, self.o_tm, self.y_tm, "gru", self.g, self.batched)
 
@@ -365,7 +365,7 @@ def forward(params: GRUParams, X, *, g: str = "softmax", h0=None) -> GRUCache:
 
 def _check_cache(cache, params: GRUParams | None = None) -> GRUCache:
     if not isinstance(cache, GRUCache):
-        raise TypeError(f"cache: expected the GRUCache returned by rnnlib.gru.forward, got {type(cache).__name__}")
+        raise TypeError(f"cache: expected the GRUCache returned by rnnlib.gated.gru.forward, got {type(cache).__name__}")
     if params is not None:
         m, n, k = cache.x_tm.shape[2], cache.h_tm.shape[2], cache.y_tm.shape[2]
         if (params.m, params.n, params.k) != (m, n, k):
@@ -424,7 +424,7 @@ class GRUSignals:
 
     @property
     def delta_h0(self) -> np.ndarray:
-        """dC/dh_0, shape (n,) or (N, n): row 0 of ``delta_h``, named as :attr:`rnnlib.lstm.LSTMSignals.delta_h0`."""
+        """dC/dh_0, shape (n,) or (N, n): row 0 of ``delta_h``, named as :attr:`rnnlib.gated.lstm.LSTMSignals.delta_h0`."""
         return self._cache.user_layout(self.delta_h_tm[:1])[..., 0, :]
 
 
@@ -524,7 +524,7 @@ def gradients(cache: GRUCache, signals: GRUSignals) -> GRUParams:
     _check_cache(cache)
     if not isinstance(signals, GRUSignals):
         raise TypeError(
-            f"signals: expected the GRUSignals returned by rnnlib.gru.backward, got {type(signals).__name__}"
+            f"signals: expected the GRUSignals returned by rnnlib.gated.gru.backward, got {type(signals).__name__}"
         )
     T, n, m = cache.T, cache.h_tm.shape[2], cache.x_tm.shape[2]
     h, x = cache.h_tm, cache.x_tm.reshape(-1, m)
@@ -572,7 +572,7 @@ def loss_and_grad(params: GRUParams, X, Y, *, loss: str = "mse", g: str = "softm
     return C, gradients(cache, _backward_tm(params, cache, e))
 
 
-# --- the same jobs as rnnlib.lstm: a chunk of a long sequence, the output layer alone ---
+# --- the same jobs as rnnlib.gated.lstm: a chunk of a long sequence, the output layer alone ---
 
 
 def loss_grad_and_state(params: GRUParams, X, Y, *, loss: str = "mse", g: str = "softmax", h0=None):
@@ -581,7 +581,7 @@ def loss_grad_and_state(params: GRUParams, X, Y, *, loss: str = "mse", g: str = 
     For training on a long sequence cut into chunks: pass the returned state
     as ``h0`` of the next chunk (truncated BPTT with a carried state), as
     :func:`rnnlib.backprop.loss_grad_and_state` does for the RNN and
-    :func:`rnnlib.lstm.loss_grad_and_state` for the LSTM.
+    :func:`rnnlib.gated.lstm.loss_grad_and_state` for the LSTM.
 
     Parameters
     ----------
@@ -628,9 +628,9 @@ def readout(params: GRUParams, H, *, g: str = "softmax") -> ForwardCache:
 
     Notes
     -----
-    The output layer of eq. (gru-cell); the same function as :func:`rnnlib.lstm.readout`.
+    The output layer of eq. (gru-cell); the same function as :func:`rnnlib.gated.lstm.readout`.
     """
-    from .forward_pass import readout_cache
+    from ..forward_pass import readout_cache
 
     check_gru_params(params)
     return readout_cache(params, H, g, "gru")

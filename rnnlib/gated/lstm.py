@@ -49,7 +49,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._checks import (
+from .._checks import (
     _shape_str,
     as_float_array,
     as_rng,
@@ -57,10 +57,10 @@ from ._checks import (
     check_float_dtype,
     check_int,
 )
-from .activations import output_activation
-from .forward_pass import ForwardCache
-from .losses import check_loss, cost_and_error_tm
-from .params import _ParamSet
+from ..activations import output_activation
+from ..forward_pass import ForwardCache
+from ..losses import check_loss, cost_and_error_tm
+from ..params import _ParamSet
 
 __all__ = [
     "NAMES",
@@ -145,7 +145,7 @@ class LSTMParams(_ParamSet):
     _names = NAMES
     _shapes = SHAPES
     _size = "4 (n*m + n*n + n) + k*n + k"
-    _public = "rnnlib.lstm.LSTMParams"
+    _public = "rnnlib.gated.lstm.LSTMParams"
 
     n = property(_ParamSet.n.fget, doc="Number of hidden units (and of cell units).")
 
@@ -485,7 +485,7 @@ class LSTMSignals:
         the signal of the initial state, as ``delta_h[0]`` is for the GRU.
         """
         if self._W_h is None:
-            raise AttributeError("delta_h0: these signals were not computed by rnnlib.lstm.backward")
+            raise AttributeError("delta_h0: these signals were not computed by rnnlib.gated.lstm.backward")
         return self._cache.user_layout((self.delta_tm[1] @ self._W_h)[None])[..., 0, :]
 
     @property
@@ -497,7 +497,7 @@ class LSTMSignals:
 
 def _check_cache(params: LSTMParams, cache) -> LSTMCache:
     if not isinstance(cache, LSTMCache):
-        raise TypeError(f"cache: expected the LSTMCache returned by rnnlib.lstm.forward, got {type(cache).__name__}")
+        raise TypeError(f"cache: expected the LSTMCache returned by rnnlib.gated.lstm.forward, got {type(cache).__name__}")
     m, n, k = cache.x_tm.shape[2], cache.h_tm.shape[2], cache.y_tm.shape[2]
     if params is not None and (params.m, params.n, params.k) != (m, n, k):
         raise ValueError(
@@ -611,7 +611,7 @@ def gradients(cache: LSTMCache, signals: LSTMSignals) -> LSTMParams:
     _check_cache(None, cache)
     if not isinstance(signals, LSTMSignals):
         raise TypeError(
-            f"signals: expected the LSTMSignals returned by rnnlib.lstm.backward, got {type(signals).__name__}"
+            f"signals: expected the LSTMSignals returned by rnnlib.gated.lstm.backward, got {type(signals).__name__}"
         )
     T, x, h = cache.T, cache.x_tm, cache.h_tm
     n, m, k = h.shape[2], x.shape[2], signals.e_tm.shape[2]
@@ -654,7 +654,7 @@ def loss_and_grad(params: LSTMParams, X, Y, *, loss: str = "mse", g: str = "soft
     Examples
     --------
     >>> import numpy as np
-    >>> from rnnlib import lstm
+    >>> from rnnlib.gated import lstm
     >>> rng = np.random.default_rng(0)
     >>> params = lstm.init_params(m=3, n=5, k=2, rng=rng)
     >>> X = rng.normal(size=(4, 7, 3))                      # N=4 sequences, T=7
@@ -698,7 +698,7 @@ def loss_grad_and_state(params: LSTMParams, X, Y, *, loss: str = "mse", g: str =
     return C, gradients(cache, _backward_tm(params, cache, e)), h_T, c_T
 
 
-# --- the same jobs as rnnlib.gru: the cost of a forward pass, the output layer alone ---
+# --- the same jobs as rnnlib.gated.gru: the cost of a forward pass, the output layer alone ---
 
 
 def cost(cache: LSTMCache, Y, *, loss: str = "mse") -> float:
@@ -720,9 +720,9 @@ def cost(cache: LSTMCache, Y, *, loss: str = "mse") -> float:
     Notes
     -----
     The same number as ``rnnlib.cost(cache.output_layer(), Y, loss=loss)``
-    and as :func:`rnnlib.gru.cost` for a GRU's forward pass.
+    and as :func:`rnnlib.gated.gru.cost` for a GRU's forward pass.
     """
-    from .losses import cost as _rnn_cost
+    from ..losses import cost as _rnn_cost
 
     return _rnn_cost(_check_cache(None, cache).output_layer(), Y, loss=loss)
 
@@ -753,9 +753,9 @@ def readout(params: LSTMParams, H, *, g: str = "softmax") -> ForwardCache:
 
     Notes
     -----
-    Eq. (lstm-y); the same function as :func:`rnnlib.gru.readout`.
+    Eq. (lstm-y); the same function as :func:`rnnlib.gated.gru.readout`.
     """
-    from .forward_pass import readout_cache
+    from ..forward_pass import readout_cache
 
     _check_params(params)
     return readout_cache(params, H, g, "lstm")
