@@ -52,6 +52,8 @@ PARTS = {
     "dC/db_y": "whole-array passes",
 }
 GROUPS = ("products", "per-step element-wise", "whole-array passes", "checks")
+#: the products of the recurrence, one per step (the rest are over many steps' rows at once)
+PER_STEP_PRODUCTS = ("W_hh h_{t-1}, per step", "W_hh^T delta_{t+1}, per step")
 
 
 def timed_loss_and_grad(params: Params, X, Y):

@@ -405,9 +405,10 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
     """rnnlib's time part by part (parts.py), taking turns with rnnlib itself.
 
     In each round: loss_and_grad, then its timed copy, then the copy's matrix
-    products alone (parts.products_alone), each after a pause and a warm-up
+    products alone (parts.products_alone), then the share's products
+    (rnn_products: per-step, then stacked), each after a pause and a warm-up
     call, each the median of ``inner`` calls (per part: the median over those
-    calls).  "not in a timed part" is rnnlib's time in the round less the sum
+    calls).  Every ratio is taken within a round.  "not in a timed part" is rnnlib's time in the round less the sum
     of the copy's parts: Python's own work between the numpy calls,
     allocations.
     """
@@ -418,7 +419,9 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
         raise AssertionError("parts.timed_loss_and_grad no longer computes what rnnlib.loss_and_grad does")
     inner = 1 if flops(*shape) > 1e10 else 3  # the large shape: a call takes a third of a second
     products = parts.products_alone(params, X)
-    rounds = {"rnnlib": [], "timed copy": [], "not in a timed part": [], "products alone": []}
+    share_per_step, share_stacked = rnn_products(shape, dtype)  # the share's products, timed in these rounds too
+    rounds = {"rnnlib": [], "timed copy": [], "not in a timed part": [], "products alone": [],
+              "share's per-step products": [], "share's stacked products": []}
     by_part = {part: [] for part in parts.PARTS}
     for _ in range(repeat):
         time.sleep(pause)
@@ -450,10 +453,22 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
             products()
             calls.append(time.perf_counter() - start)
         rounds["products alone"].append(float(np.median(calls)))
+        for key, fn in (("share's per-step products", share_per_step), ("share's stacked products", share_stacked)):
+            time.sleep(pause)
+            fn()
+            calls = []
+            for _ in range(inner):
+                start = time.perf_counter()
+                fn()
+                calls.append(time.perf_counter() - start)
+            rounds[key].append(float(np.median(calls)))
     groups = {
         group: float(np.median(np.sum([by_part[p] for p, g in parts.PARTS.items() if g == group], axis=0)))
         for group in parts.GROUPS
     }
+    in_place = np.sum([by_part[p] for p, g in parts.PARTS.items() if g == "products"], axis=0)
+    in_place_per_step = np.sum([by_part[p] for p in parts.PER_STEP_PRODUCTS], axis=0)
+    share_products = np.array(rounds["share's per-step products"]) + np.array(rounds["share's stacked products"])
     return {
         "name": name,
         "dtype": np.dtype(dtype).name,
@@ -463,10 +478,17 @@ def measure_breakdown(name, shape, dtype, repeat, pause=0.05):
         "groups": groups,
         "kinds": parts.PARTS,
         # the products as rnnlib issues them, alone, over the same products inside the timed copy, per round
-        "alone_over_in_place": spread(
-            np.array(rounds["products alone"])
-            / np.sum([by_part[p] for p, g in parts.PARTS.items() if g == "products"], axis=0)
-        ),
+        "alone_over_in_place": spread(np.array(rounds["products alone"]) / in_place),
+        # within these rounds: the share (the share's products over rnnlib's time); rnnlib's per-step and other
+        # products, in place, over the share's per-step and stacked products; and the share if nothing but
+        # rnnlib's products took time (the share's products over rnnlib's products in place)
+        "within_rounds": {
+            "share": spread(share_products / np.array(rounds["rnnlib"])),
+            "per_step_over_share": spread(in_place_per_step / np.array(rounds["share's per-step products"])),
+            "other_products_over_share": spread(
+                (in_place - in_place_per_step) / np.array(rounds["share's stacked products"])),
+            "share_with_nothing_but_products": spread(share_products / in_place),
+        },
         "rounds": repeat,
     }
 

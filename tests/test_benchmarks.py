@@ -25,6 +25,7 @@ def load(name):
 
 def test_quick_run(capsys):
     results = load("run").main(["--quick", "--repeat", "1", "--no-torch", "--no-jax"])
+    parts_module = load("parts")
     out = capsys.readouterr().out
     assert "--no-torch: the PyTorch comparisons are skipped." in out
     assert "--no-jax: the JAX comparisons are skipped." in out
@@ -38,6 +39,9 @@ def test_quick_run(capsys):
     assert set(kept["seconds"]) == set(results["ladder"][0]["seconds"]) and "MALLOC_MMAP_THRESHOLD_" in kept["environment"]
     for r in results["breakdown"]:
         assert r["seconds"]["products alone"] > 0 and r["alone_over_in_place"]["rounds"] == 1
+        assert set(r["within_rounds"]) == {"share", "per_step_over_share", "other_products_over_share",
+                                           "share_with_nothing_but_products"}
+        assert set(parts_module.PER_STEP_PRODUCTS) <= set(r["parts"])
     for rung in results["ladder"]:
         assert set(rung["minor_faults_per_call"]) == set(rung["seconds"])
         assert all(v >= 0 for v in rung["minor_faults_per_call"].values())
