@@ -28,7 +28,7 @@ state (a total derivative) and nothing sent back from step T+1::
     delta^r_t  = (W_hh^T delta^h~_t) * h_{t-1} * r_t (1 - r_t)                     (gru-delta-r)
     sent back  = delta^h_t * z_t + (W_hh^T delta^h~_t) * r_t + W_hz^T delta^z_t + W_hr^T delta^r_t
 
-(equation numbers as in the book's GRU chapter), and the gradients, eq.
+(equation labels of the book's GRU chapter), and the gradients, eq.
 (gru-grads), are sums over t of outer products of each delta with what
 its weight multiplied: x_t, h_{t-1}, or r_t * h_{t-1} for W_hh.
 
@@ -516,7 +516,8 @@ def gradients(cache: GRUCache, signals: GRUSignals) -> GRUParams:
     -----
     Sums over t = 1..T and the sequences of the batch::
 
-        dC/dW_x* = sum_t delta^*_t x_t^T,   dC/db_* = sum_t delta^*_t   (* = z, r, h)
+        dC/dW_x* = sum_t delta^*_t x_t^T,   dC/db_* = sum_t delta^*_t
+            (* = z, r, h~, where the candidate's weights are W_xh, W_hh and b_h)
         dC/dW_hz = sum_t delta^z_t h_{t-1}^T,  dC/dW_hr = sum_t delta^r_t h_{t-1}^T,
         dC/dW_hh = sum_t delta^h~_t (r_t * h_{t-1})^T,
         dC/dW_hy = sum_t e_t h_t^T,  dC/db_y = sum_t e_t.
@@ -628,7 +629,7 @@ def readout(params: GRUParams, H, *, g: str = "softmax") -> ForwardCache:
 
     Notes
     -----
-    The output layer of eq. (gru-cell); the same function as :func:`rnnlib.gated.lstm.readout`.
+    The RNN's output layer, o_t = W_hy h_t + b_y and y_t = g(o_t); the same function as :func:`rnnlib.gated.lstm.readout`.
     """
     from ..forward_pass import readout_cache
 
