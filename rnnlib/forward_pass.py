@@ -33,7 +33,23 @@ from .params import Params
 __all__ = ["ForwardCache", "forward", "run_forward", "check_params", "as_sequences"]
 
 
-class ForwardCache:
+class TimeMajor:
+    """The layout every forward cache shares (the RNN's, the LSTM's, the GRU's).
+
+    Subclasses hold time-major buffers, row t of each being time t, among
+    them ``x_tm`` (T, N, m) and ``h_tm`` (T+1, N, n), and set ``batched``.
+    """
+
+    def user_layout(self, a):
+        """A time-major array (T', N, ...) seen as (N, T', ...), or (T', ...) for one sequence."""
+        return np.swapaxes(a, 0, 1) if self.batched else a[:, 0]
+
+    T = property(lambda self: self.x_tm.shape[0], doc="Number of timesteps.")
+    N = property(lambda self: self.x_tm.shape[1], doc="Number of sequences (1 for one sequence).")
+    dtype = property(lambda self: self.h_tm.dtype, doc="The computation's floating dtype.")
+
+
+class ForwardCache(TimeMajor):
     """What the forward pass computed, kept for the backward pass.
 
     Attributes
@@ -65,22 +81,6 @@ class ForwardCache:
         self.x_tm, self.z_tm, self.h_tm, self.o_tm, self.y_tm = x_tm, z_tm, h_tm, o_tm, y_tm
         self.f, self.g, self.batched = f, g, batched
 
-    def user_layout(self, a):
-        """A time-major array (T', N, ...) seen as (N, T', ...), or (T', ...) for one sequence."""
-        return np.swapaxes(a, 0, 1) if self.batched else a[:, 0]
-
-    @property
-    def T(self) -> int:
-        return self.x_tm.shape[0]
-
-    @property
-    def N(self) -> int:
-        return self.x_tm.shape[1]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.h_tm.dtype
-
     x = property(lambda self: self.user_layout(self.x_tm))
     z = property(lambda self: None if self.z_tm is None else self.user_layout(self.z_tm[1:]))
     h = property(lambda self: self.user_layout(self.h_tm))
@@ -105,20 +105,29 @@ def as_sequences(params: Params, X, name: str = "X"):
         False if X was one sequence of shape (T, m).
     """
     check_params(params, finite=False)
-    X = as_float_array(name, X, dtype=params.dtype)
+    return input_sequences(X, params.m, params.dtype, name=name, source="W_xh")
+
+
+def input_sequences(X, m: int, dtype, *, name: str = "X", source: str):
+    """X as a float array (N, T, m), and whether it was a batch: the check every network's input shares.
+
+    ``source`` names the parameter that m comes from (``W_xh`` for the RNN,
+    an input weight of the gated cells), for the error message.
+    """
+    X = as_float_array(name, X, dtype=dtype)
     if X.ndim == 2:
         batched = False
     elif X.ndim == 3:
         batched = True
     else:
         raise ValueError(
-            f"{name}: expected shape (T, m) for one sequence or (N, T, m) for a batch, with m = {params.m}; "
+            f"{name}: expected shape (T, m) for one sequence or (N, T, m) for a batch, with m = {m}; "
             f"got {X.ndim}-D shape {_shape_str(X.shape)}"
         )
-    if X.shape[-1] != params.m or min(X.shape) < 1:
+    if X.shape[-1] != m or min(X.shape) < 1:
         labels = "(N, T, m)" if batched else "(T, m)"
         raise ValueError(
-            f"{name}: expected shape {labels} with m = {params.m} (from params.W_xh) and N, T >= 1, "
+            f"{name}: expected shape {labels} with m = {m} (from params.{source}) and N, T >= 1, "
             f"got {_shape_str(X.shape)}"
         )
     check_finite(name, X)

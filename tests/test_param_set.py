@@ -1,4 +1,4 @@
-"""The three parameter classes (Params, LSTMParams, GRUParams) share one base: what each must still do alone."""
+"""What the three networks share: one base for their parameter classes (what each must still do alone), one input check, one cache layout."""
 
 import dataclasses
 import pickle
@@ -83,3 +83,15 @@ def test_a_subclass_must_give_every_field_a_known_shape():
         class Bad(_ParamSet):  # noqa: F841
             _names = ("W_xa", "W_hy", "b_y")
             _shapes = {"W_xa": "(n, m)", "W_hy": "(k, n)", "b_y": "(m,)"}
+
+
+@pytest.mark.parametrize("module, source", [(rnnlib, "W_xh"), (lstm, "W_xf"), (gru, "W_xz")])
+def test_each_network_checks_its_input_with_the_shared_check_and_names_its_own_weight(module, source):
+    """forward_pass.input_sequences serves all three: each message names where its m comes from."""
+    params = module.init_params(3, 4, 2)
+    with pytest.raises(ValueError, match=rf"X: expected shape \(T, m\) with m = 3 \(from params\.{source}\)"):
+        module.forward(params, np.zeros((5, 2)))
+    with pytest.raises(ValueError, match=r"X: expected finite values"):
+        module.forward(params, np.full((5, 3), np.nan))
+    cache = module.forward(params, np.zeros((2, 5, 3)))
+    assert (cache.T, cache.N, cache.dtype, cache.x.shape) == (5, 2, np.float64, (2, 5, 3))

@@ -47,7 +47,7 @@ import numpy as np
 
 from .._checks import _shape_str, as_float_array, as_rng, check_finite, check_float_dtype, check_int
 from ..activations import _sigmoid, output_activation
-from ..forward_pass import empty_buffers
+from ..forward_pass import TimeMajor, empty_buffers, input_sequences
 from ..losses import check_loss, cost_and_error_tm, per_step_cost_tm, target_tm
 from ..params import _ParamSet
 
@@ -209,7 +209,7 @@ def unvec(v, m: int, n: int, k: int) -> GRUParams:
 # --- forward pass ------------------------------------------------------------------
 
 
-class GRUCache:
+class GRUCache(TimeMajor):
     """What the GRU's forward pass computed, kept for the backward pass.
 
     Attributes
@@ -238,13 +238,6 @@ class GRUCache:
         n = h_tm.shape[2]
         self.z_tm, self.r_tm, self.h_tilde_tm = (gates_tm[..., i * n : (i + 1) * n] for i in range(3))
 
-    def user_layout(self, a):
-        """A time-major array (T', N, ...) seen as (N, T', ...), or (T', ...) for one sequence."""
-        return np.swapaxes(a, 0, 1) if self.batched else a[:, 0]
-
-    T = property(lambda self: self.x_tm.shape[0])
-    N = property(lambda self: self.x_tm.shape[1])
-    dtype = property(lambda self: self.h_tm.dtype)
     x = property(lambda self: self.user_layout(self.x_tm))
     h = property(lambda self: self.user_layout(self.h_tm))
     z = property(lambda self: self.user_layout(self.z_tm[1:]))
@@ -267,21 +260,7 @@ class GRUCache:
 
 def _sequences(params: GRUParams, X, name: str = "X"):
     """X as (N, T, m) in the wider of its and the parameters' dtypes, and whether it was a batch."""
-    X = as_float_array(name, X, dtype=params.dtype)
-    if X.ndim not in (2, 3):
-        raise ValueError(
-            f"{name}: expected shape (T, m) for one sequence or (N, T, m) for a batch, with m = {params.m}; "
-            f"got {X.ndim}-D shape {_shape_str(X.shape)}"
-        )
-    batched = X.ndim == 3
-    if X.shape[-1] != params.m or min(X.shape) < 1:
-        labels = "(N, T, m)" if batched else "(T, m)"
-        raise ValueError(
-            f"{name}: expected shape {labels} with m = {params.m} (from params.W_xz) and N, T >= 1, "
-            f"got {_shape_str(X.shape)}"
-        )
-    check_finite(name, X)
-    return (X if batched else X[None]), batched
+    return input_sequences(X, params.m, params.dtype, name=name, source="W_xz")
 
 
 def _initial_state(params: GRUParams, h0, N: int, batched: bool, dtype):

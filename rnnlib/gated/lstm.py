@@ -58,7 +58,7 @@ from .._checks import (
     check_int,
 )
 from ..activations import output_activation
-from ..forward_pass import ForwardCache
+from ..forward_pass import ForwardCache, TimeMajor, input_sequences
 from ..losses import check_loss, cost_and_error_tm
 from ..params import _ParamSet
 
@@ -250,7 +250,7 @@ def unvec(v, m: int, n: int, k: int) -> LSTMParams:
 # --- the forward pass -----------------------------------------------------------------
 
 
-class LSTMCache:
+class LSTMCache(TimeMajor):
     """What the LSTM's forward pass computed, kept for the backward pass.
 
     Attributes
@@ -282,27 +282,11 @@ class LSTMCache:
         self.x_tm, self.gates_tm, self.c_tm, self.h_tm = x_tm, gates_tm, c_tm, h_tm
         self.u_tm, self.y_tm, self.g, self.batched = u_tm, y_tm, g, batched
 
-    def user_layout(self, a):
-        """A time-major array (T', N, ...) seen as (N, T', ...), or (T', ...) for one sequence."""
-        return np.swapaxes(a, 0, 1) if self.batched else a[:, 0]
-
     def gate(self, a: str) -> np.ndarray:
         """Gate ``a`` (one of "f", "i", "c", "o"; "c" is the candidate) time-major, (T+1, N, n)."""
         n = self.h_tm.shape[2]
         j = GATES.index(a)
         return self.gates_tm[..., j * n : (j + 1) * n]
-
-    @property
-    def T(self) -> int:
-        return self.x_tm.shape[0]
-
-    @property
-    def N(self) -> int:
-        return self.x_tm.shape[1]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.h_tm.dtype
 
     x = property(lambda self: self.user_layout(self.x_tm))
     f = property(lambda self: self.user_layout(self.gate("f")[1:]))
@@ -326,21 +310,7 @@ class LSTMCache:
 
 def _as_sequences(params: LSTMParams, X, name: str = "X"):
     """X as a float array (N, T, m) in the wider of its and the parameters' dtypes, and whether it was a batch."""
-    X = as_float_array(name, X, dtype=params.dtype)
-    if X.ndim not in (2, 3):
-        raise ValueError(
-            f"{name}: expected shape (T, m) for one sequence or (N, T, m) for a batch, with m = {params.m}; "
-            f"got {X.ndim}-D shape {_shape_str(X.shape)}"
-        )
-    batched = X.ndim == 3
-    if X.shape[-1] != params.m or min(X.shape) < 1:
-        labels = "(N, T, m)" if batched else "(T, m)"
-        raise ValueError(
-            f"{name}: expected shape {labels} with m = {params.m} (from params.W_xf) and N, T >= 1, "
-            f"got {_shape_str(X.shape)}"
-        )
-    check_finite(name, X)
-    return (X if batched else X[None]), batched
+    return input_sequences(X, params.m, params.dtype, name=name, source="W_xf")
 
 
 def _initial_state(name: str, a, n: int, N: int, batched: bool, dtype):
