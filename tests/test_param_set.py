@@ -1,4 +1,4 @@
-"""What the three networks share: one base for their parameter classes (what each must still do alone), one input check, one cache layout."""
+"""What the three networks share: one base for their parameter classes, one input check, one cache layout."""
 
 import dataclasses
 import pickle
